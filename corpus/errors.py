@@ -1,0 +1,21 @@
+"""The project's own exceptions: one readable message each, never a traceback for users."""
+
+
+class QAError(Exception):
+    """Base class of every error the project reports to a user as one line."""
+
+
+class CorpusError(QAError):
+    """The corpus folder is missing, empty, or holds nothing that can be indexed."""
+
+
+class IndexError_(QAError):
+    """The index folder is missing, damaged, or built for other settings."""
+
+
+class QuestionError(QAError):
+    """The question cannot be answered as given (empty, too long, ...)."""
+
+
+class SettingsError(QAError):
+    """A setting has a value the project cannot work with."""
