@@ -1,0 +1,352 @@
+"""Clean the text dump of a web page: title, metadata, headings and paragraphs.
+
+The rules are general ones for text dumps of web pages (and Markdown-ish text):
+
+* Every non-blank line is classified first. *Chrome* lines never become content:
+  navigation bars (3+ short items split by ``|`` ``·`` ``»`` ``›`` ``>`` ``•``, or
+  two one-to-three-word items), a bracketed link label or a lone Markdown link
+  (``[pdf]``), "back to top"/"top of page", ``Source: ...`` (kept as metadata),
+  copyright / "all rights reserved", "please send comments to ..." or short lines
+  with an e-mail address, "... last updated ...", a bare date (kept as metadata),
+  a dateline ``Place, <date>`` (kept as metadata), a byline ``By Name`` (kept as
+  metadata) and decorative rules (``-----``).
+* The *footer zone* is found from the end: the longest tail of the page made of
+  chrome and short one-sentence blocks; it starts at its first footer marker
+  (back to top, copyright, last updated, contact line). All of it is dropped,
+  so content is never lost when a page ends without a footer.
+* The *header* is every line before the first prose block (6+ words ending with
+  a full stop, or 40+ words; in a page without prose, the first text block). Its title is the first
+  ``# `` heading, else the line just before a dateline, else the longest line of a
+  repeated family (the title often appears two or three times, once with a site
+  prefix), else the longest line, else the file name. Header lines before the
+  title are site chrome; lines after it are body lines unless they copy the title.
+* In the body, blocks are runs of non-blank lines; a block's lines are one
+  hard-wrapped paragraph, joined with single spaces. ``#`` lines are headings;
+  a short line (at most 10 words and 80 characters, no closing punctuation)
+  standing alone is a heading when content follows it, else it is kept as a
+  paragraph if it has 4+ words. A lone lead-in of at most two words ending with
+  ``:`` ("We:") says nothing by itself and is dropped. Lines starting with a list
+  bullet start a paragraph of their own. Copies of the title are dropped.
+
+Spans (``start``, ``end``) are offsets into the text given to :func:`clean_page`;
+``text`` of a block is ``source[start:end]`` with whitespace runs collapsed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from corpus.sentences import split_sentences
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)?"
+_DATE = (
+    rf"{_WEEKDAY}(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})"
+)
+_I = re.IGNORECASE
+_BARE_DATE = re.compile(rf"(?:(?:date|published|posted(?: on)?)\s*:?\s*)?(?P<date>{_DATE})\.?", _I)
+_DATELINE = re.compile(
+    rf"(?P<place>[A-Z][^\d,]{{0,40}}(?:,\s*[A-Z][^\d,]{{0,30}})?)\s*[,\u2013\u2014-]\s*(?P<date>{_DATE})\.?"
+)
+_NAV_SEPARATOR = re.compile(r"\s*[|\u00b7\u00bb\u203a>\u2022]\s*")
+_LINK_LABEL = re.compile(r"!?\[[^\[\]]{1,80}\](?:\([^()\s]*\))?")
+_TO_TOP = re.compile(
+    r"\W*(?:(?:back|return|go|scroll)\s+)?to\s+(?:the\s+)?top(?:\s+of\s+(?:the\s+)?page)?\W*"
+    r"|\W*top\s+of\s+(?:the\s+)?page\W*",
+    _I,
+)
+_SOURCE = re.compile(r"sources?\s*:\s*(?P<value>\S.*)", _I)
+_COPYRIGHT = re.compile(r"\u00a9|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\s*(?:\u00a9|\(c\)|\d{4})|^copyright\b", _I)
+_CONTACT = re.compile(
+    r"(?:please\s+)?(?:send|e-?mail|direct|address|forward)\s+(?:your\s+|any\s+)?"
+    r"(?:comments?|questions?|feedback|suggestions?|enquiries|inquiries)\b",
+    _I,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_UPDATED = re.compile(r"\blast\s+(?:updated|modified|revised|reviewed)\b|^(?:page\s+)?(?:updated|modified)\s*(?:on\b|:)", _I)
+_BYLINE = re.compile(r"by\s+(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})")
+_RULE = re.compile(r"[-=_*~#.\u2014\u2013\u2022\s]{3,}")
+_MD_HEADING = re.compile(r"(?P<marks>#{1,6})\s+(?P<text>.*?)(?:\s+#+)?")
+_BULLET = re.compile(r"(?:[-*+\u2022\u25e6]|\d{1,2}[.)])\s+")
+_LEAD_IN = re.compile(r"\S+(?:\s+\S+)?:")
+_PROSE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
+_HEADING_END = re.compile(r"[.!?;:,\u2026][\"'\u201d\u2019)\]]*$")
+
+_FOOTER_MARKERS = frozenset({"to_top", "copyright", "updated", "contact"})
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading or a paragraph of a cleaned page, with its span in the source."""
+
+    kind: str  # "heading" or "paragraph"
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CleanPage:
+    """The result of :func:`clean_page`."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+    kind: str  # a chrome kind, "md_heading", "text" or "blank"
+
+
+def collapse_whitespace(text: str) -> str:
+    """Return ``text`` with every whitespace run replaced by one space, stripped."""
+    return " ".join(text.split())
+
+
+def clean_page(text: str, name: str = "") -> CleanPage:
+    """Clean a web-page text dump into a title, metadata and content blocks.
+
+    ``name`` (usually the file name without extension) is the title of last resort.
+
+    >>> page = clean_page("Site | News | About\\n\\nBig News\\n\\nIt happened today, as planned.\\n")
+    >>> page.title, [b.text for b in page.blocks]
+    ('Big News', ['It happened today, as planned.'])
+    """
+    lines = _split_lines(text)
+    metadata = _metadata(lines)
+    units = _units(lines)
+    units = units[: _footer_start(units)]
+    first_prose = next((i for i, u in enumerate(units) if _is_prose(u)), None)
+    if first_prose is None:  # no prose at all: only the first text block can be a header
+        first_prose = next((i + 1 for i, u in enumerate(units) if u[0].kind == "text"), len(units))
+    header = [line for unit in units[:first_prose] for line in unit if line.kind != "blank"]
+    title, title_line = _title(header, name)
+    body = _after_title(units[:first_prose], title, title_line) + units[first_prose:]
+    return CleanPage(title=title, blocks=tuple(_blocks(body, title)), metadata=metadata)
+
+
+def classify_line(text: str) -> str:
+    """Return the kind of one stripped line: a chrome kind, ``md_heading`` or ``text``."""
+    if not text:
+        return "blank"
+    if _MD_HEADING.fullmatch(text):
+        return "md_heading"
+    words = len(text.split())
+    checks = (
+        ("rule", _RULE.fullmatch(text)),
+        ("link_label", _LINK_LABEL.fullmatch(text)),
+        ("to_top", _TO_TOP.fullmatch(text)),
+        ("date", _BARE_DATE.fullmatch(text)),
+        ("dateline", words <= 12 and _DATELINE.fullmatch(text)),
+        ("source", words <= 30 and _SOURCE.fullmatch(text)),
+        ("copyright", words <= 40 and _COPYRIGHT.search(text)),
+        ("contact", words <= 25 and (_CONTACT.match(text) or (words <= 15 and _EMAIL.search(text)))),
+        ("updated", words <= 20 and _UPDATED.search(text)),
+        ("byline", words <= 5 and _BYLINE.fullmatch(text)),
+        ("nav", _is_nav(text)),
+    )
+    return next((kind for kind, hit in checks if hit), "text")
+
+
+def _is_nav(text: str) -> bool:
+    items = [item for item in _NAV_SEPARATOR.split(text) if item]
+    separators = len(_NAV_SEPARATOR.findall(text))
+    if separators == 0 or len(items) < 2:
+        return False
+    limit = 5 if len(items) >= 3 else 3
+    return all(len(item.split()) <= limit and len(item) <= 40 for item in items)
+
+
+def _split_lines(text: str) -> list[_Line]:
+    lines, offset = [], 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        start = offset + (len(raw) - len(raw.lstrip())) if stripped else offset
+        lines.append(_Line(start, start + len(stripped), stripped, classify_line(stripped)))
+        offset += len(raw) + 1
+    return lines
+
+
+def _metadata(lines: list[_Line]) -> dict:
+    found: dict[str, str] = {}
+    for line in lines:
+        if line.kind == "source":
+            found.setdefault("source", _SOURCE.fullmatch(line.text)["value"].strip())
+        elif line.kind == "dateline":
+            match = _DATELINE.fullmatch(line.text)
+            found.setdefault("dateline", line.text.rstrip("."))
+            found.setdefault("date", match["date"])
+        elif line.kind == "date":
+            found.setdefault("date", _BARE_DATE.fullmatch(line.text)["date"])
+        elif line.kind == "byline":
+            found.setdefault("author", _BYLINE.fullmatch(line.text)["author"])
+    return found
+
+
+def _units(lines: list[_Line]) -> list[list[_Line]]:
+    """Group lines into units: one chrome or heading line, or a run of text lines."""
+    units: list[list[_Line]] = []
+    run: list[_Line] = []
+    for line in lines + [_Line(0, 0, "", "blank")]:
+        starts_item = line.kind == "text" and run and _BULLET.match(line.text)
+        if line.kind != "text" or starts_item:
+            if run:
+                units.append(run)
+            run = []
+        if line.kind == "text":
+            run.append(line)
+        elif line.kind != "blank":
+            units.append([line])
+        elif units and units[-1][-1].kind != "blank":
+            units.append([line])  # blank separators matter for "standing alone"
+    return units
+
+
+def _unit_text(unit: list[_Line]) -> str:
+    return collapse_whitespace(" ".join(line.text for line in unit))
+
+
+def _is_prose(unit: list[_Line]) -> bool:
+    if unit[0].kind != "text":
+        return False
+    text = _unit_text(unit)
+    words = len(text.split())
+    # Titles repeated on consecutive lines can be long, but they lack a full stop.
+    return words > 40 or (words >= 6 and bool(_PROSE_END.search(text)))
+
+
+def _footer_start(units: list[list[_Line]]) -> int:
+    """Index of the first unit of the footer zone (``len(units)`` when none)."""
+    tail = len(units)
+    while tail > 0 and _footer_compatible(units[tail - 1]):
+        tail -= 1
+    markers = [i for i in range(tail, len(units)) if units[i][0].kind in _FOOTER_MARKERS]
+    return markers[0] if markers else len(units)
+
+
+def _footer_compatible(unit: list[_Line]) -> bool:
+    if unit[0].kind != "text":
+        return True
+    text = _unit_text(unit)
+    return len(text) <= 200 and len(split_sentences(text)) <= 1
+
+
+def _norm(text: str) -> str:
+    return collapse_whitespace(text).strip("#*_ ").casefold()
+
+
+def _title(header: list[_Line], name: str) -> tuple[str, _Line | None]:
+    """Pick the title among the header lines; return it and its line (None: the name)."""
+    candidates = [line for line in header if line.kind in ("text", "md_heading")]
+    index = _title_index(header, candidates)
+    if index is None:
+        return name, None
+    line = header[index]
+    title = _heading_text(line) if line.kind == "md_heading" else line.text
+    return collapse_whitespace(title), line
+
+
+def _after_title(header_units: list[list[_Line]], title: str, title_line: _Line | None) -> list[list[_Line]]:
+    """Header lines after the title, one unit each, without copies of the title."""
+    if title_line is None:
+        return []
+    key = _norm(title)
+    kept: list[list[_Line]] = []
+    for unit in header_units:
+        if unit[0].kind == "blank":
+            kept.append(unit)
+            continue
+        for line in unit:
+            copy = _norm(line.text) in key and 2 * len(_norm(line.text)) >= len(key)
+            if line.start > title_line.start and not copy:
+                kept.append([line])
+    return kept
+
+
+def _title_index(header: list[_Line], candidates: list[_Line]) -> int | None:
+    if not candidates:
+        return None
+    for line in candidates:
+        if line.kind == "md_heading" and _MD_HEADING.fullmatch(line.text)["marks"] == "#":
+            return header.index(line)
+    for i, line in enumerate(header):
+        if line.kind == "dateline":
+            before = [c for c in candidates if c.start < line.start]
+            if before:
+                return header.index(before[-1])
+    keys = [_norm(c.text) for c in candidates]
+    repeats = [sum(k in other for other in keys) for k in keys]
+    if max(repeats) >= 2:
+        family = keys[repeats.index(max(repeats))]
+        members = [c for c, k in zip(candidates, keys) if family in k]
+        return header.index(max(members, key=lambda c: len(c.text)))
+    return header.index(max(candidates, key=lambda c: len(c.text)))
+
+
+def _heading_text(line: _Line) -> str:
+    return _MD_HEADING.fullmatch(line.text)["text"]
+
+
+def _is_heading_like(text: str) -> bool:
+    return len(text.split()) <= 10 and len(text) <= 80 and not _HEADING_END.search(text) and any(
+        ch.isalpha() for ch in text
+    )
+
+
+def _blocks(units: list[list[_Line]], title: str) -> list[Block]:
+    blocks: list[Block] = []
+    title_key = _norm(title)
+    for i, unit in enumerate(units):
+        first = unit[0]
+        if first.kind == "md_heading":
+            text = _heading_text(first)
+            start = first.start + first.text.index(text) if text else first.start
+            blocks.append(Block("heading", collapse_whitespace(text), start, start + len(text)))
+            continue
+        if first.kind != "text" or all(_norm(line.text) == title_key for line in unit):
+            continue
+        text = _unit_text(unit)
+        if _LEAD_IN.fullmatch(text):
+            continue
+        alone = len(unit) == 1 and _blank_or_edge(units, i - 1) and _blank_or_edge(units, i + 1)
+        if alone and _is_heading_like(text):
+            blocks.append(Block("heading", text, first.start, first.end))
+            continue
+        if len(unit) > 1 and _is_heading_like(first.text) and 2 * len(first.text) <= len(unit[1].text):
+            blocks.append(Block("heading", first.text, first.start, first.end))
+            unit = unit[1:]
+        blocks.append(_paragraph(unit))
+    return _settle_headings(blocks)
+
+
+def _blank_or_edge(units: list[list[_Line]], i: int) -> bool:
+    return i < 0 or i >= len(units) or units[i][0].kind != "text"
+
+
+def _paragraph(unit: list[_Line]) -> Block:
+    first = unit[0]
+    bullet = _BULLET.match(first.text)
+    start = first.start + (bullet.end() if bullet else 0)
+    text = collapse_whitespace(" ".join([first.text[bullet.end() :] if bullet else first.text] + [l.text for l in unit[1:]]))
+    return Block("paragraph", text, start, unit[-1].end)
+
+
+def _settle_headings(blocks: list[Block]) -> list[Block]:
+    """Keep a heading only when a paragraph follows it; a long orphan stays as text."""
+    settled: list[Block] = []
+    for i, block in enumerate(blocks):
+        followed = i + 1 < len(blocks) and blocks[i + 1].kind == "paragraph"
+        if block.kind == "paragraph" or followed:
+            settled.append(block)
+        elif len(block.text.split()) >= 4:
+            settled.append(Block("paragraph", block.text, block.start, block.end))
+    return settled
