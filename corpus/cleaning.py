@@ -11,15 +11,19 @@ The rules are general ones for text dumps of web pages (and Markdown-ish text):
   a dateline ``Place, <date>`` (kept as metadata), a byline ``By Name`` (kept as
   metadata) and decorative rules (``-----``).
 * The *footer zone* is found from the end: the longest tail of the page made of
-  chrome and short one-sentence blocks; it starts at its first footer marker
-  (back to top, copyright, last updated, contact line). All of it is dropped,
-  so content is never lost when a page ends without a footer.
+  chrome and short blocks of one sentence a line; it starts at its first footer marker
+  (copyright, last updated, contact line, or the page's last "back to top":
+  earlier ones only separate sections) and takes in the chrome and short
+  heading-like lines just above it. All of it is dropped; a page without such a
+  marker keeps its last lines, so content is not lost.
 * The *header* is every line before the first prose block (6+ words ending with
-  a full stop, or 40+ words; in a page without prose, the first text block). Its title is the first
-  ``# `` heading, else the line just before a dateline, else the longest line of a
-  repeated family (the title often appears two or three times, once with a site
-  prefix), else the longest line, else the file name. Header lines before the
-  title are site chrome; lines after it are body lines unless they copy the title.
+  a full stop, or 40+ words; in a page without prose, the first text block). Its
+  title is the first ``# `` heading, else the line just before a dateline, else
+  the longest line of a repeated family (the title often appears two or three
+  times, once with a site prefix), else the first line after the masthead (the
+  first header block, when more follow and it has several lines or chrome), else
+  the file name. Header lines before the title are site chrome; lines after it
+  are body lines unless they copy the title.
 * In the body, blocks are runs of non-blank lines; a block's lines are one
   hard-wrapped paragraph, joined with single spaces. ``#`` lines are headings;
   a short line (at most 10 words and 80 characters, no closing punctuation)
@@ -61,15 +65,19 @@ _TO_TOP = re.compile(
     _I,
 )
 _SOURCE = re.compile(r"sources?\s*:\s*(?P<value>\S.*)", _I)
-_COPYRIGHT = re.compile(r"\u00a9|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\s*(?:\u00a9|\(c\)|\d{4})|^copyright\b", _I)
+_COPYRIGHT = re.compile(
+    r"\u00a9|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\s*(?:\u00a9|\(c\)|\d{4})|^copyright\b", _I
+)
 _CONTACT = re.compile(
     r"(?:please\s+)?(?:send|e-?mail|direct|address|forward)\s+(?:your\s+|any\s+)?"
     r"(?:comments?|questions?|feedback|suggestions?|enquiries|inquiries)\b",
     _I,
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_UPDATED = re.compile(r"\blast\s+(?:updated|modified|revised|reviewed)\b|^(?:page\s+)?(?:updated|modified)\s*(?:on\b|:)", _I)
-_BYLINE = re.compile(r"by\s+(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})")
+_UPDATED = re.compile(
+    r"\blast\s+(?:updated|modified|revised|reviewed)\b|^(?:page\s+)?(?:updated|modified)\s*(?:on\b|:)", _I
+)
+_BYLINE = re.compile(r"[Bb]y\s+(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})")
 _RULE = re.compile(r"[-=_*~#.\u2014\u2013\u2022\s]{3,}")
 _MD_HEADING = re.compile(r"(?P<marks>#{1,6})\s+(?P<text>.*?)(?:\s+#+)?")
 _BULLET = re.compile(r"(?:[-*+\u2022\u25e6]|\d{1,2}[.)])\s+")
@@ -128,8 +136,7 @@ def clean_page(text: str, name: str = "") -> CleanPage:
     first_prose = next((i for i, u in enumerate(units) if _is_prose(u)), None)
     if first_prose is None:  # no prose at all: only the first text block can be a header
         first_prose = next((i + 1 for i, u in enumerate(units) if u[0].kind == "text"), len(units))
-    header = [line for unit in units[:first_prose] for line in unit if line.kind != "blank"]
-    title, title_line = _title(header, name)
+    title, title_line = _title(units[:first_prose], name)
     body = _after_title(units[:first_prose], title, title_line) + units[first_prose:]
     return CleanPage(title=title, blocks=tuple(_blocks(body, title)), metadata=metadata)
 
@@ -143,8 +150,8 @@ def classify_line(text: str) -> str:
     words = len(text.split())
     checks = (
         ("rule", _RULE.fullmatch(text)),
-        ("link_label", _LINK_LABEL.fullmatch(text)),
         ("to_top", _TO_TOP.fullmatch(text)),
+        ("link_label", _LINK_LABEL.fullmatch(text)),
         ("date", _BARE_DATE.fullmatch(text)),
         ("dateline", words <= 12 and _DATELINE.fullmatch(text)),
         ("source", words <= 30 and _SOURCE.fullmatch(text)),
@@ -229,28 +236,43 @@ def _footer_start(units: list[list[_Line]]) -> int:
     tail = len(units)
     while tail > 0 and _footer_compatible(units[tail - 1]):
         tail -= 1
-    markers = [i for i in range(tail, len(units)) if units[i][0].kind in _FOOTER_MARKERS]
-    return markers[0] if markers else len(units)
+    # Pages that end every section with "back to top" have a footer only after the last one.
+    tops = [i for i, unit in enumerate(units) if unit[0].kind == "to_top"]
+    markers = [
+        i
+        for i in range(tail, len(units))
+        if units[i][0].kind in _FOOTER_MARKERS and (units[i][0].kind != "to_top" or i == tops[-1])
+    ]
+    if not markers:
+        return len(units)
+    start = markers[0]
+    while start > 0 and _chrome_like(units[start - 1]):
+        start -= 1  # a site name or orphan label just above the footer belongs to it
+    return start
+
+
+def _chrome_like(unit: list[_Line]) -> bool:
+    kind = unit[0].kind
+    if kind == "text":
+        return len(unit) == 1 and _is_heading_like(unit[0].text)
+    return kind != "md_heading"
 
 
 def _footer_compatible(unit: list[_Line]) -> bool:
     if unit[0].kind != "text":
         return True
-    text = _unit_text(unit)
-    return len(text) <= 200 and len(split_sentences(text)) <= 1
+    return len(_unit_text(unit)) <= 200 and all(len(split_sentences(line.text)) <= 1 for line in unit)
 
 
 def _norm(text: str) -> str:
     return collapse_whitespace(text).strip("#*_ ").casefold()
 
 
-def _title(header: list[_Line], name: str) -> tuple[str, _Line | None]:
+def _title(header_units: list[list[_Line]], name: str) -> tuple[str, _Line | None]:
     """Pick the title among the header lines; return it and its line (None: the name)."""
-    candidates = [line for line in header if line.kind in ("text", "md_heading")]
-    index = _title_index(header, candidates)
-    if index is None:
+    line = _title_line(header_units)
+    if line is None:
         return name, None
-    line = header[index]
     title = _heading_text(line) if line.kind == "md_heading" else line.text
     return collapse_whitespace(title), line
 
@@ -272,24 +294,39 @@ def _after_title(header_units: list[list[_Line]], title: str, title_line: _Line 
     return kept
 
 
-def _title_index(header: list[_Line], candidates: list[_Line]) -> int | None:
+def _title_line(header_units: list[list[_Line]]) -> _Line | None:
+    header = [line for unit in header_units for line in unit if line.kind != "blank"]
+    candidates = [line for line in header if line.kind in ("text", "md_heading")]
     if not candidates:
         return None
     for line in candidates:
         if line.kind == "md_heading" and _MD_HEADING.fullmatch(line.text)["marks"] == "#":
-            return header.index(line)
-    for i, line in enumerate(header):
-        if line.kind == "dateline":
-            before = [c for c in candidates if c.start < line.start]
-            if before:
-                return header.index(before[-1])
+            return line
+    dateline = next((line for line in header if line.kind == "dateline"), None)
+    before = [c for c in candidates if dateline and c.start < dateline.start]
+    if before:
+        return before[-1]
     keys = [_norm(c.text) for c in candidates]
     repeats = [sum(k in other for other in keys) for k in keys]
     if max(repeats) >= 2:
         family = keys[repeats.index(max(repeats))]
-        members = [c for c, k in zip(candidates, keys) if family in k]
-        return header.index(max(members, key=lambda c: len(c.text)))
-    return header.index(max(candidates, key=lambda c: len(c.text)))
+        return max((c for c, k in zip(candidates, keys) if family in k), key=lambda c: len(c.text))
+    masthead = _masthead(header_units)
+    return next((c for c in candidates if c not in masthead), candidates[0])
+
+
+def _masthead(header_units: list[list[_Line]]) -> list[_Line]:
+    """The first header block when it looks like a site banner: several lines or chrome."""
+    blocks: list[list[_Line]] = [[]]
+    for unit in header_units:
+        if unit[0].kind == "blank":
+            blocks.append([])
+        else:
+            blocks[-1].extend(unit)
+    blocks = [block for block in blocks if block]
+    if len(blocks) >= 2 and (len(blocks[0]) >= 2 or any(line.kind != "text" for line in blocks[0])):
+        return blocks[0]
+    return []
 
 
 def _heading_text(line: _Line) -> str:
@@ -335,9 +372,9 @@ def _blank_or_edge(units: list[list[_Line]], i: int) -> bool:
 def _paragraph(unit: list[_Line]) -> Block:
     first = unit[0]
     bullet = _BULLET.match(first.text)
-    start = first.start + (bullet.end() if bullet else 0)
-    text = collapse_whitespace(" ".join([first.text[bullet.end() :] if bullet else first.text] + [l.text for l in unit[1:]]))
-    return Block("paragraph", text, start, unit[-1].end)
+    skip = bullet.end() if bullet else 0
+    text = collapse_whitespace(" ".join([first.text[skip:]] + [line.text for line in unit[1:]]))
+    return Block("paragraph", text, first.start + skip, unit[-1].end)
 
 
 def _settle_headings(blocks: list[Block]) -> list[Block]:
