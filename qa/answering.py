@@ -1,0 +1,176 @@
+"""From ranked hits to an answer: pick the sentences that answer, or abstain.
+
+Every sentence of the best hits is scored by three kinds of evidence:
+
+* ``dense``     cosine of the question with the sentence (precomputed sentence vectors);
+* ``coverage``  IDF-weighted share of the question's content terms found in the
+                sentence or its context (section heading, document title);
+* ``passage``   the fused retrieval score of the paragraph holding it.
+
+A question that asks for a specific kind of answer (a count, a date, a place, an
+amount, a percentage) is answered only by a sentence that holds an entity of that kind
+and covers the rest of the question; otherwise the documents do not answer it. Open
+questions are answered when the best sentence's score reaches ``min_score``; both
+thresholds were calibrated on the dev questions (README, "How abstention works").
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.store import LoadedIndex
+from index.types import Hit, SentenceInfo
+from qa.question import KIND_LABELS, KIND_WORDS, answer_kind
+from qa.types import Answer, Citation
+
+ABSTAIN_TEXT = "The documents do not answer this question."
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """Knobs of the answer step; the defaults are the calibrated ones."""
+
+    max_sentences: int = 3
+    answer_passages: int = 5
+    dense_weight: float = 0.5
+    coverage_weight: float = 0.3
+    passage_weight: float = 0.2
+    min_score: float = 0.0
+    min_typed_coverage: float = 0.5
+    follow_ratio: float = 0.85
+
+    def __post_init__(self):
+        if not 1 <= self.max_sentences <= 10:
+            raise ValueError("max_sentences must be within 1..10")
+        if self.answer_passages < 1:
+            raise ValueError("answer_passages must be at least 1")
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate answer sentence and its evidence."""
+
+    hit: Hit
+    info: SentenceInfo
+    dense: float
+    coverage: float
+    score: float
+    covered: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        """The sentence, verbatim from its paragraph."""
+        return self.hit.paragraph.text[self.info.start : self.info.end]
+
+
+class Idf:
+    """Inverse document frequency of stemmed terms, read from the BM25 index."""
+
+    def __init__(self, index: LoadedIndex):
+        bm25 = index.bm25
+        df = np.diff(np.asarray(bm25.scores["indptr"]))
+        n = len(index.paragraphs)
+        self._n = n
+        self._idf = {term: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for term, i in bm25.vocab_dict.items() if i < len(df)}
+        # A term the corpus never uses is often the asker's own wording (a paraphrase):
+        # weigh it like the rarest term the corpus has, not more.
+        self._unseen = math.log(1 + (n - 0.5) / 1.5)
+
+    def __call__(self, term: str) -> float:
+        """IDF of ``term``; terms the corpus never uses weigh the most."""
+        return self._idf.get(term, self._unseen)
+
+
+def score_sentences(
+    question_terms: list[str],
+    query_vector: np.ndarray,
+    hits: list[Hit],
+    index: LoadedIndex,
+    sentence_ids: dict[int, list[int]],
+    row_of: dict[str, int],
+    idf: Idf,
+    policy: AnswerPolicy,
+) -> list[ScoredSentence]:
+    """Score every sentence of ``hits``, best first."""
+    terms = set(question_terms) - {t for w in KIND_WORDS for t in tokenize(w)}
+    total = sum(idf(t) for t in terms) or 1.0
+    best_passage = max((h.score for h in hits), default=1.0) or 1.0
+    out: list[ScoredSentence] = []
+    for hit in hits:
+        ids = sentence_ids.get(row_of[hit.paragraph.id], [])
+        if not ids:
+            continue
+        vectors = index.sentence_vectors.reconstruct_batch(np.array(ids, dtype=np.int64))
+        dense = vectors @ query_vector
+        context_terms = set(tokenize(f"{hit.paragraph.title} {hit.paragraph.section}"))
+        for sid, d in zip(ids, dense.tolist()):
+            info = index.sentences[sid]
+            text = hit.paragraph.text[info.start : info.end]
+            covered = frozenset(terms & (set(tokenize(text)) | context_terms))
+            coverage = sum(idf(t) for t in covered) / total
+            score = (
+                policy.dense_weight * d
+                + policy.coverage_weight * coverage
+                + policy.passage_weight * hit.score / best_passage
+            )
+            out.append(ScoredSentence(hit, info, d, coverage, score, covered))
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def _has_kind(sentence: ScoredSentence, kind: str, question: str) -> bool:
+    wanted = KIND_LABELS[kind]
+    q = question.lower()
+    for label, start, end in sentence.info.entities:
+        if label in wanted and sentence.text[start:end].lower() not in q:
+            return True
+    return False
+
+
+def choose_sentences(question: str, scored: list[ScoredSentence], policy: AnswerPolicy) -> tuple[list[ScoredSentence], str]:
+    """The answer sentences in order, or ``([], reason)`` when the evidence is too weak."""
+    if not scored:
+        return [], "no passage was retrieved"
+    kind = answer_kind(question)
+    if kind is not None:
+        typed = [s for s in scored if _has_kind(s, kind, question) and s.coverage >= policy.min_typed_coverage]
+        if not typed:
+            return [], f"no passage states the {kind} the question asks for"
+        first = typed[0]
+    else:
+        first = scored[0]
+        if first.score < policy.min_score:
+            return [], "the closest passages are too weakly related to the question"
+    chosen = [first]
+    covered = set(first.covered)
+    for s in scored:
+        if len(chosen) >= policy.max_sentences or s.score < policy.follow_ratio * first.score:
+            break
+        if s is first:
+            continue
+        chosen.append(s)
+        covered |= s.covered
+    return chosen, ""
+
+
+def compose_answer(question: str, chosen: list[ScoredSentence], hits: list[Hit], reason: str) -> Answer:
+    """Build the :class:`Answer`: sentences with ``[n]`` markers, citations in order of first use."""
+    if not chosen:
+        return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), reason=reason)
+    numbers: dict[str, int] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    by_id: dict[str, Hit] = {}
+    parts = []
+    for s in chosen:
+        pid = s.hit.paragraph.id
+        n = numbers.setdefault(pid, len(numbers) + 1)
+        spans.setdefault(pid, []).append((s.info.start, s.info.end))
+        by_id[pid] = s.hit
+        parts.append(f"{s.text} [{n}]")
+    citations = tuple(
+        Citation(n, by_id[pid], tuple(sorted(spans[pid]))) for pid, n in sorted(numbers.items(), key=lambda kv: kv[1])
+    )
+    return Answer(question, " ".join(parts), False, citations, tuple(hits))

@@ -1,0 +1,89 @@
+"""The question-answering engine: a loaded index, the encoder, and the answer step."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from corpus.errors import IndexError_
+from index.encoder import Encoder, SentenceTransformerEncoder
+from index.lexical import tokenize
+from index.search import FusionWeights, HybridSearcher
+from index.store import LoadedIndex, load_index
+from qa.answering import AnswerPolicy, Idf, choose_sentences, compose_answer, score_sentences
+from qa.indexing import update_index
+from qa.question import clean_question
+from qa.settings import Settings
+from qa.types import Answer
+
+
+class Engine:
+    """Answers questions over one loaded index; load once, ask many times.
+
+    >>> engine = Engine.open(Settings.resolve())         # doctest: +SKIP
+    >>> engine.ask("Who steers the Global Partnership?").text   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        index: LoadedIndex,
+        encoder: Encoder,
+        policy: AnswerPolicy = AnswerPolicy(),
+        weights: FusionWeights = FusionWeights(),
+    ):
+        self.settings = settings
+        self.index = index
+        self.encoder = encoder
+        self.policy = policy
+        self.searcher = HybridSearcher(index, weights)
+        self._idf = Idf(index)
+        self._sentence_ids = index.sentence_rows()
+        self._row_of = {p.id: row for row, p in enumerate(index.paragraphs)}
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        build_if_missing: bool = True,
+        progress: bool = False,
+        warn: Callable[[str], None] = lambda message: None,
+        encoder: Encoder | None = None,
+    ) -> "Engine":
+        """Load the index of ``settings`` (building it first if there is none yet)."""
+        encoder = encoder or SentenceTransformerEncoder(settings.model)
+        if build_if_missing and not (settings.index / "manifest.json").exists():
+            warn(f"no index at {settings.index} yet: building it from {settings.corpus}")
+            update_index(settings, encoder, progress=progress, warn=warn)
+        index = load_index(settings.index, model=encoder.name)
+        if index.manifest.dimension != encoder.dimension:
+            raise IndexError_(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
+                              f"the model makes {encoder.dimension}-d ones")
+        return cls(settings, index, encoder)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answer ``question`` from the top ``k`` passages (``settings.k`` by default)."""
+        k = k or self.settings.k
+        started = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        query_vector = self.encoder.encode([question])[0]
+        encoded = time.perf_counter()
+        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages))
+        searched = time.perf_counter()
+        scored = score_sentences(
+            tokenize(question), np.asarray(query_vector), hits[: self.policy.answer_passages],
+            self.index, self._sentence_ids, self._row_of, self._idf, self.policy,
+        )
+        chosen, reason = choose_sentences(question, scored, self.policy)
+        answer = compose_answer(question, chosen, hits[:k], reason)
+        done = time.perf_counter()
+        timings = {
+            "encode": 1000 * (encoded - started),
+            "search": 1000 * (searched - encoded),
+            "answer": 1000 * (done - searched),
+            "total": 1000 * (done - started),
+        }
+        return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.passages,
+                      answer.reason, timings)

@@ -1,0 +1,71 @@
+"""Reading a question: validation, and the kind of answer it asks for."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from corpus.errors import QuestionError
+
+# Entity labels (spaCy's, plus index.annotate's NUM/YEAR) that can answer each kind.
+KIND_LABELS: dict[str, frozenset[str]] = {
+    "money": frozenset({"MONEY"}),
+    "percent": frozenset({"PERCENT"}),
+    "count": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "NUM"}),
+    "year": frozenset({"YEAR"}),
+    "date": frozenset({"DATE", "YEAR", "TIME"}),
+    "place": frozenset({"GPE", "LOC", "FAC"}),
+}
+
+_KIND_RULES: tuple[tuple[str, re.Pattern], ...] = (
+    ("percent", re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow many percent\b")),
+    ("money", re.compile(r"\bhow much\b.*\b(dollars?|euros?|pounds|money|funding|cost|costs|budget|usd|eur)\b"
+                         r"|\b(in|how many) (dollars|euros|pounds)\b|\bhow much (money|funding)\b")),
+    ("count", re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|quantity)\b")),
+    ("year", re.compile(r"\b(what|which) year\b")),
+    ("date", re.compile(r"^when\b|\b(on|in|by|since|until) (what|which) (date|day|year|month)\b"
+                        r"|\b(what|which) (date|day|year|month)\b|\bwhen (did|was|were|is|will|does|do)\b")),
+    ("place", re.compile(r"^where\b|\b(what|which) (city|town|capital|village|venue|location)\b"
+                         r"|\bwhere (did|was|were|is|will|does|do)\b")),
+)
+# Words that name the kind of answer rather than the topic: not looked for in sentences.
+KIND_WORDS = frozenset(
+    "how many much number amount quantity percentage percent share proportion date day year "
+    "month when where city town capital village venue location dollars euros pounds money".split()
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_question(text: str, max_chars: int) -> str:
+    """Return the question with control characters dropped and whitespace collapsed.
+
+    Raises :class:`QuestionError` when nothing is left or it is longer than ``max_chars``.
+    """
+    if not isinstance(text, str):
+        raise QuestionError("the question must be text")
+    if len(text) > max_chars * 4:  # do not even normalise huge inputs
+        raise QuestionError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty: type a question about the documents")
+    if len(text) > max_chars:
+        raise QuestionError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}")
+    return text
+
+
+def answer_kind(question: str) -> str | None:
+    """The kind of answer a question asks for, when it asks for a specific one.
+
+    One of ``KIND_LABELS``'s keys (``"count"``, ``"date"``, ``"place"``, ...) or ``None``
+    for open questions ("what", "why", "who" answered by a description).
+
+    >>> answer_kind("How many countries are involved?")
+    'count'
+    >>> answer_kind("Why is the region important?") is None
+    True
+    """
+    q = question.lower().replace("’", "'")
+    for kind, rule in _KIND_RULES:
+        if rule.search(q):
+            return kind
+    return None

@@ -1,0 +1,70 @@
+"""One settings object: defaults, then environment variables, then CLI flags."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+from corpus.errors import SettingsError
+from corpus.loader import default_corpus_dir
+from index.encoder import DEFAULT_MODEL
+
+ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK"}
+
+
+def default_index_dir(corpus: Path) -> Path:
+    """Where the index of ``corpus`` lives by default: a per-corpus folder in the user cache."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    tag = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:10]
+    return cache / "citeqa" / f"index-{corpus.resolve().name}-{tag}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings shared by every command and the web page.
+
+    >>> s = Settings.resolve(env={}, corpus="docs/")          # doctest: +SKIP
+    """
+
+    corpus: Path
+    index: Path
+    model: str = DEFAULT_MODEL
+    k: int = 5
+    max_question_chars: int = 2000
+    feedback: Path | None = None
+
+    def __post_init__(self):
+        if not 1 <= self.k <= 100:
+            raise SettingsError(f"k must be between 1 and 100, not {self.k}")
+        if self.max_question_chars < 10:
+            raise SettingsError("max_question_chars must be at least 10")
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str] | None = None, **flags) -> "Settings":
+        """Build settings from ``flags`` (None = not given), else ``env``, else defaults."""
+        env = os.environ if env is None else env
+
+        def pick(name: str) -> str | None:
+            value = flags.get(name)
+            if value is None:
+                value = env.get(ENV[name]) or None
+            return value
+
+        corpus = Path(pick("corpus") or default_corpus_dir()).expanduser()
+        index = pick("index")
+        index = Path(index).expanduser() if index else default_index_dir(corpus)
+        feedback = pick("feedback")
+        extra = {k: v for k, v in flags.items() if k in ("k", "max_question_chars") and v is not None}
+        return cls(
+            corpus=corpus,
+            index=index,
+            model=pick("model") or DEFAULT_MODEL,
+            feedback=Path(feedback).expanduser() if feedback else None,
+            **extra,
+        )
+
+    def with_k(self, k: int | None) -> "Settings":
+        """A copy with another ``k`` (unchanged when ``k`` is None)."""
+        return self if k is None else replace(self, k=k)

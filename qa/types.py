@@ -1,0 +1,52 @@
+"""Data types of the answer step: citations and the answer itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.types import Hit
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source ``[n]`` of an answer: the hit it points at and the sentence spans used from it.
+
+    ``spans`` are ``(start, end)`` offsets into ``hit.paragraph.text``.
+    """
+
+    n: int
+    hit: Hit
+    spans: tuple[tuple[int, int], ...]
+
+    def to_dict(self) -> dict:
+        """The hit's fields plus ``n`` and the sentences used, ready for JSON."""
+        return {"n": self.n, **self.hit.to_dict(), "used": [list(s) for s in self.spans],
+                "sentences": [self.hit.paragraph.text[a:b] for a, b in self.spans]}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a question gets: an answer with ``[n]`` markers, or an abstention.
+
+    On abstention ``citations`` is empty and ``passages`` still holds the closest hits.
+    ``timings`` are milliseconds per stage.
+    """
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Hit, ...]
+    reason: str = ""
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The JSON object of ``qa ask --json`` and of the ``ask`` API."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "reason": self.reason,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
+        }
