@@ -6,7 +6,8 @@ from typing import Callable
 
 import numpy as np
 
-from corpus.errors import IndexError_
+from corpus.errors import IndexError_, QuestionError
+from corpus.types import Paragraph
 from index.encoder import Encoder, SentenceTransformerEncoder
 from index.lexical import tokenize
 from index.search import FusionWeights, HybridSearcher
@@ -62,6 +63,19 @@ class Engine:
             raise IndexError_(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
                               f"the model makes {encoder.dimension}-d ones")
         return cls(settings, index, encoder)
+
+    def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:
+        """The paragraph with id ``paragraph_id`` and up to ``radius`` neighbours each side.
+
+        Documents are only reachable through ids from the index, never through paths.
+        Raises :class:`QuestionError` for an unknown id.
+        """
+        row = self._row_of.get(paragraph_id)
+        if row is None:
+            raise QuestionError(f"no paragraph with id {paragraph_id!r} in the index")
+        doc = self.index.paragraphs[row].doc
+        start, end = max(0, row - radius), min(len(self.index.paragraphs), row + radius + 1)
+        return [p for p in self.index.paragraphs[start:end] if p.doc == doc]
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answer ``question`` from the top ``k`` passages (``settings.k`` by default)."""
