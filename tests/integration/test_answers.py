@@ -1,0 +1,100 @@
+"""Answers on the real corpus: every sentence verbatim in a cited paragraph, honest abstention."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from corpus.errors import QuestionError
+from qa.answering import ABSTAIN_TEXT
+from qa.evaluation import evaluate, read_gold
+from tests.conftest import DATA
+
+QUESTIONS = [
+    "Which UN Security Council resolution on Gaza do the ministers welcome?",
+    "How many experts attended the Global Partnership meeting?",
+    "What do the ministers say about North Korea?",
+    "freedom of navigation Red Sea",
+    "Why does the G7 care about the Taiwan Strait?",
+    "What did the leaders pledge in 2002?",
+    "What is the capital of Australia?",
+    "How many hostages were released last week?",
+    "Which countries' defense ministers signed the declaration?",
+    "and what about Africa?",
+]
+MARKER = re.compile(r"\s*\[(\d+)\]")
+
+
+def answer_sentences(text: str) -> list[tuple[str, int]]:
+    """Split an answer into (sentence, marker number) pairs."""
+    pieces = MARKER.split(text)
+    return [(pieces[i].strip(), int(pieces[i + 1])) for i in range(0, len(pieces) - 1, 2)]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_answer_sentence_is_in_its_cited_paragraph(engine, question):
+    answer = engine.ask(question)
+    assert answer.passages, "passages are returned even on abstention"
+    if answer.abstained:
+        assert answer.citations == () and answer.text == ABSTAIN_TEXT and answer.reason
+        return
+    pairs = answer_sentences(answer.text)
+    assert 1 <= len(pairs) <= 3
+    assert MARKER.sub("", answer.text).strip() == " ".join(s for s, _ in pairs)
+    cited = {c.n: c for c in answer.citations}
+    assert sorted(cited) == list(range(1, len(cited) + 1)), "markers are numbered in order of first use"
+    assert {n for _, n in pairs} == set(cited)
+    for sentence, n in pairs:
+        paragraph = cited[n].hit.paragraph.text
+        assert sentence in paragraph
+        assert any(paragraph[a:b] == sentence for a, b in cited[n].spans)
+
+
+def test_factoid_answer_holds_the_fact(engine):
+    answer = engine.ask("How many experts attended the Global Partnership meeting?")
+    assert not answer.abstained and "150 experts" in answer.text
+    assert answer.citations[0].hit.paragraph.doc.startswith("002_")
+
+
+def test_question_asking_for_a_missing_kind_of_fact_abstains(engine):
+    answer = engine.ask("What percentage of GDP do G7 members commit to spend on defense?")
+    assert answer.abstained and answer.citations == ()
+    assert len(answer.passages) == engine.settings.k
+
+
+def test_json_form_has_the_documented_fields(engine):
+    data = engine.ask("Which vessel should the Houthis release?").to_dict()
+    assert {"answer", "abstained", "citations", "passages"} <= set(data)
+    for item in data["citations"] + data["passages"]:
+        assert {"id", "doc", "title", "section", "paragraph", "text", "score"} <= set(item)
+    assert {"n"} <= set(data["citations"][0])
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "x" * 100_000])
+def test_bad_questions_raise_one_clear_error(engine, bad):
+    with pytest.raises(QuestionError):
+        engine.ask(bad)
+
+
+def test_control_characters_are_dropped(engine):
+    answer = engine.ask("Which vessel\x00 should the\x1b Houthis release?")
+    assert "\x00" not in answer.question and "Galaxy Leader" in answer.text
+
+
+def test_context_returns_neighbours_by_id_only(engine):
+    first = engine.index.paragraphs[0]
+    ids = [p.id for p in engine.context(first.id, radius=2)]
+    assert ids[0] == first.id and len(ids) == 3
+    with pytest.raises(QuestionError):
+        engine.context("../../etc/passwd")
+
+
+def test_eval_on_a_small_gold_file(engine):
+    items = read_gold(DATA / "gold_small.jsonl")
+    metrics = evaluate(items, lambda q: engine.ask(q, k=10))
+    assert metrics["n"] == 8 and metrics["n_answerable"] == 6 and metrics["n_unanswerable"] == 2
+    assert metrics["recall@5"] >= 0.8 and metrics["mrr@10"] >= 0.6
+    assert metrics["answer_hit"] >= 0.6 and metrics["citation_hit"] >= 0.6
+    assert metrics["abstain_answerable"] <= 0.2
+    for key in ("recall@1", "recall@3", "abstain_unanswerable", "latency_ms_p50", "latency_ms_p95"):
+        assert key in metrics

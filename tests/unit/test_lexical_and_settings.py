@@ -1,0 +1,39 @@
+"""Tokenizer and settings resolution (pure logic)."""
+from pathlib import Path
+
+import pytest
+
+from corpus.errors import SettingsError
+from index.lexical import tokenize
+from qa.settings import Settings
+
+
+def test_tokenize_stems_and_drops_function_words():
+    assert tokenize("Which ministers met in Naples?") == ["minist", "met", "napl"]
+    assert tokenize("the Indo-Pacific") == ["indo-pacif", "indo", "pacif"]
+    assert tokenize("UNSCR 1701, G7") == ["unscr", "1701", "g7"]
+
+
+def test_flags_beat_environment_beats_defaults(tmp_path):
+    env = {"QA_CORPUS": str(tmp_path / "env-corpus"), "QA_INDEX": str(tmp_path / "env-index")}
+    s = Settings.resolve(env=env)
+    assert s.corpus == tmp_path / "env-corpus" and s.index == tmp_path / "env-index"
+    s = Settings.resolve(env=env, corpus=str(tmp_path / "flag"))
+    assert s.corpus == tmp_path / "flag" and s.index == tmp_path / "env-index"
+
+
+def test_default_index_depends_on_the_corpus(tmp_path):
+    a = Settings.resolve(env={}, corpus=str(tmp_path / "a"))
+    b = Settings.resolve(env={}, corpus=str(tmp_path / "b"))
+    assert a.index != b.index and "citeqa" in a.index.parts
+
+
+def test_default_corpus_is_the_bundled_one():
+    s = Settings.resolve(env={})
+    assert s.corpus.name == "documents" and any(s.corpus.glob("*.txt"))
+
+
+@pytest.mark.parametrize("k", [0, -1, 101])
+def test_bad_k_is_refused(k):
+    with pytest.raises(SettingsError):
+        Settings(corpus=Path("."), index=Path("."), k=k)
