@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 import Stemmer
 
@@ -46,3 +47,30 @@ def words(text: str) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Stemmed content tokens (stopwords dropped) of ``text``, as BM25 indexes them."""
     return [_stem(w) for w in words(text) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+_RAW_WORD = re.compile(r"[A-Za-z][A-Za-z]*")
+
+
+def initialisms(text: str, known: Callable[[str], bool], max_words: int = 6) -> dict[str, frozenset[str]]:
+    """Acronyms the corpus uses for phrases spelled out in ``text``.
+
+    Runs of 2..``max_words`` words (skipping function words) give an initialism: the
+    first letter of each word, or the whole word when it is already upper case ("UN
+    Security Council resolution" -> "unscr"). Only initialisms of at least three letters
+    that ``known`` accepts (i.e. the corpus has that token) are kept, mapped to the
+    stemmed tokens of the phrase they abbreviate.
+
+    >>> sorted(initialisms("UN Security Council resolution", lambda t: t == "unscr")["unscr"])
+    ['council', 'resolut', 'secur', 'un']
+    """
+    words = [w for w in _RAW_WORD.findall(text) if w.lower() not in _STOPWORDS]
+    found: dict[str, frozenset[str]] = {}
+    for start in range(len(words)):
+        letters = ""
+        for end in range(start, min(len(words), start + max_words)):
+            word = words[end]
+            letters += word.lower() if word.isupper() and len(word) <= 4 else word[0].lower()
+            if end > start and len(letters) >= 3 and known(letters):
+                found[letters] = frozenset(tokenize(" ".join(words[start : end + 1])))
+    return found

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
@@ -41,11 +42,19 @@ class HybridSearcher:
         self.weights = weights
         self._sentence_rows = np.array([s.row for s in index.sentences], dtype=np.int64)
 
-    def search(self, query_vector: np.ndarray, query: str, k: int) -> list[Hit]:
-        """Top-``k`` hits for ``query`` whose embedding is ``query_vector`` (unit, 1-D)."""
+    def has_term(self, term: str) -> bool:
+        """True when the lexical index holds the (stemmed) token ``term``."""
+        return term in self.index.bm25.vocab_dict
+
+    def search(self, query_vector: np.ndarray, query: str, k: int, extra_terms: Iterable[str] = ()) -> list[Hit]:
+        """Top-``k`` hits for ``query`` whose embedding is ``query_vector`` (unit, 1-D).
+
+        ``extra_terms`` are stemmed tokens added to the lexical query (e.g. acronyms
+        of phrases the question spells out).
+        """
         qv = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
         dense = self._dense_scores(qv)
-        lexical = self._lexical_scores(query)
+        lexical = self._lexical_scores(tokenize(query) + list(extra_terms))
         rows = set(dense) | set(lexical)
         missing = [r for r in rows if r not in dense]
         if missing:
@@ -75,9 +84,9 @@ class HybridSearcher:
                 dense[row] = float(s)
         return dense
 
-    def _lexical_scores(self, query: str) -> dict[int, float]:
+    def _lexical_scores(self, tokens: list[str]) -> dict[int, float]:
         bm25 = self.index.bm25
-        ids = bm25.get_tokens_ids(tokenize(query))
+        ids = bm25.get_tokens_ids(tokens)
         if not ids:
             return {}
         scores = bm25.get_scores_from_ids(ids)

@@ -93,8 +93,14 @@ def score_sentences(
     row_of: dict[str, int],
     idf: Idf,
     policy: AnswerPolicy,
+    acronyms: dict[str, frozenset[str]] | None = None,
 ) -> list[ScoredSentence]:
-    """Score every sentence of ``hits``, best first."""
+    """Score every sentence of ``hits``, best first.
+
+    ``acronyms`` maps an acronym the corpus uses to the question terms it stands for:
+    a sentence holding the acronym covers those terms.
+    """
+    acronyms = acronyms or {}
     terms = set(question_terms) - {t for w in KIND_WORDS for t in tokenize(w)}
     total = sum(idf(t) for t in terms) or 1.0
     best_passage = max((h.score for h in hits), default=1.0) or 1.0
@@ -109,7 +115,11 @@ def score_sentences(
         for sid, d in zip(ids, dense.tolist()):
             info = index.sentences[sid]
             text = hit.paragraph.text[info.start : info.end]
-            covered = frozenset(terms & (set(tokenize(text)) | context_terms))
+            words = set(tokenize(text)) | context_terms
+            for acronym, expansion in acronyms.items():
+                if acronym in words:
+                    words |= expansion
+            covered = frozenset(terms & words)
             coverage = sum(idf(t) for t in covered) / total
             score = (
                 policy.dense_weight * d

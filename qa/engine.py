@@ -9,7 +9,7 @@ import numpy as np
 from corpus.errors import IndexError_, QuestionError
 from corpus.types import Paragraph
 from index.encoder import Encoder, SentenceTransformerEncoder
-from index.lexical import tokenize
+from index.lexical import initialisms, tokenize
 from index.search import FusionWeights, HybridSearcher
 from index.store import LoadedIndex, load_index
 from qa.answering import AnswerPolicy, Idf, choose_sentences, compose_answer, score_sentences
@@ -84,11 +84,12 @@ class Engine:
         question = clean_question(question, self.settings.max_question_chars)
         query_vector = self.encoder.encode([question])[0]
         encoded = time.perf_counter()
-        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages))
+        acronyms = initialisms(question, self.searcher.has_term)
+        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms)
         searched = time.perf_counter()
         scored = score_sentences(
             tokenize(question), np.asarray(query_vector), hits[: self.policy.answer_passages],
-            self.index, self._sentence_ids, self._row_of, self._idf, self.policy,
+            self.index, self._sentence_ids, self._row_of, self._idf, self.policy, acronyms,
         )
         chosen, reason = choose_sentences(question, scored, self.policy)
         answer = compose_answer(question, chosen, hits[:k], reason)

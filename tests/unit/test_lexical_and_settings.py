@@ -37,3 +37,13 @@ def test_default_corpus_is_the_bundled_one():
 def test_bad_k_is_refused(k):
     with pytest.raises(SettingsError):
         Settings(corpus=Path("."), index=Path("."), k=k)
+
+
+def test_initialisms_find_acronyms_the_corpus_uses():
+    from index.lexical import initialisms
+
+    vocab = {"unscr", "wmd", "nato"}
+    found = initialisms("Which UN Security Council resolution covers weapons of mass destruction?", vocab.__contains__)
+    assert set(found) == {"unscr", "wmd"}
+    assert found["wmd"] == {"weapon", "mass", "destruct"}
+    assert initialisms("North Atlantic", vocab.__contains__) == {}  # "na" is too short to trust
