@@ -1,0 +1,231 @@
+"""Answers as HTML for the chat page and as Markdown for export (pure, no gradio).
+
+Every piece of corpus or user text goes through :func:`html.escape` before it lands in
+HTML, and through :func:`md_escape` before it lands in Markdown: a paragraph holding
+``<script>`` or ``[x](javascript:...)`` shows as those characters, nothing more.
+
+>>> html_text = render_conversation([Turn("Who?", "Who?", answer=answer)])   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from typing import Mapping, Sequence
+
+from corpus.types import Paragraph
+from index.types import Hit
+from qa.types import Answer
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")  # an escaped [n]: a marker, not a link, left plain
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>{}|!#~])")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of the chat: what was typed, what was asked, and what came back.
+
+    ``standalone`` is the question retrieval saw (a follow-up rewritten to stand
+    alone); ``context`` maps a cited paragraph's id to it and its neighbours; ``error``
+    is a user-facing message when the question could not be answered at all.
+    """
+
+    asked: str
+    standalone: str
+    answer: Answer | None = None
+    error: str = ""
+    context: Mapping[str, tuple[Paragraph, ...]] = field(default_factory=dict)
+    vote: str | None = None
+
+
+def e(text: object) -> str:
+    """HTML-escape ``text`` (quotes too, so it is safe inside attributes)."""
+    return escape(str(text), quote=True)
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` escaped, with the ``(start, end)`` spans wrapped in ``<mark>``.
+
+    >>> highlight("a <b> c", [(2, 5)])
+    'a <mark>&lt;b&gt;</mark> c'
+    """
+    out, pos = [], 0
+    for start, end in sorted((max(0, a), min(len(text), b)) for a, b in spans):
+        if start < pos or start >= end:
+            continue
+        out += [e(text[pos:start]), "<mark>", e(text[start:end]), "</mark>"]
+        pos = end
+    out.append(e(text[pos:]))
+    return "".join(out)
+
+
+def _anchor(turn: int, n: int) -> str:
+    return f"cq-t{turn}-s{n}"
+
+
+def answer_html(text: str, turn: int, cited: set[int]) -> str:
+    """The answer text escaped, its ``[n]`` markers made links to source ``n``."""
+    def link(match: re.Match) -> str:
+        n = int(match.group(1))
+        if n not in cited:
+            return match.group(0)
+        return (f'<a class="cq-marker" href="#{_anchor(turn, n)}" data-target="{_anchor(turn, n)}" '
+                f'title="Go to source {n}">[{n}]</a>')
+    return _MARKER.sub(link, e(text))
+
+
+def _where(hit: Hit) -> str:
+    p = hit.paragraph
+    parts = [f'<span class="cq-title">{e(p.title or p.doc)}</span>']
+    if p.section:
+        parts.append(f'<span class="cq-section">{e(p.section)}</span>')
+    parts.append(f'<span class="cq-para">¶ {p.number}</span>')
+    parts.append(f'<span class="cq-score" title="retrieval score">score {hit.score:.2f}</span>')
+    return '<span class="cq-sep"> · </span>'.join(parts)
+
+
+def context_html(paragraphs: Sequence[Paragraph], hit: Paragraph, spans: Sequence[tuple[int, int]]) -> str:
+    """A source in its document: its neighbours, section headings, the source marked."""
+    out, section = [], None
+    for p in paragraphs:
+        if p.section != section and p.section:
+            out.append(f'<div class="cq-ctx-section">{e(p.section)}</div>')
+        section = p.section
+        here = p.id == hit.id
+        body = highlight(p.text, spans) if here else e(p.text)
+        out.append(f'<p class="cq-ctx-p{" cq-ctx-hit" if here else ""}">'
+                   f'<span class="cq-ctx-n">¶ {p.number}</span> {body}</p>')
+    return "".join(out)
+
+
+def _source_item(turn: Turn, index: int, hit: Hit, n: int | None, spans) -> str:
+    anchor = f' id="{_anchor(index, n)}"' if n is not None else ""
+    label = f'<span class="cq-n">[{n}]</span> ' if n is not None else f'<span class="cq-n cq-rank">#{hit.rank}</span> '
+    around = turn.context.get(hit.paragraph.id)
+    ctx = ""
+    if around:
+        ctx = (f'<details class="cq-context"><summary>Show in context</summary>'
+               f'<div class="cq-ctx-body">{context_html(around, hit.paragraph, spans)}</div></details>')
+    return (f'<li class="cq-source"{anchor} data-paragraph="{e(hit.paragraph.id)}">'
+            f'<div class="cq-source-head">{label}{_where(hit)}</div>'
+            f'<blockquote class="cq-excerpt">{highlight(hit.paragraph.text, spans)}</blockquote>{ctx}</li>')
+
+
+def _actions(turn: Turn, index: int) -> str:
+    votes = "".join(
+        f'<button type="button" class="cq-vote" data-turn="{index}" data-vote="{v}" aria-label="{label}" '
+        f'aria-pressed="{"true" if turn.vote == v else "false"}" title="{label}">{icon}</button>'
+        for v, icon, label in (("up", "👍", "Helpful"), ("down", "👎", "Not helpful")))
+    return (f'<div class="cq-actions"><button type="button" class="cq-copy" '
+            f'data-copy="{e(turn_text(turn))}" title="Copy answer and sources">Copy</button>'
+            f'{votes}</div>')
+
+
+def turn_html(turn: Turn, index: int) -> str:
+    """One question and its answer (with numbered sources), abstention or error, as HTML."""
+    question = f'<div class="cq-q"><div class="cq-bubble">{e(turn.asked)}</div>'
+    if turn.standalone and " ".join(turn.standalone.split()) != " ".join(turn.asked.split()):
+        question += f'<div class="cq-understood">understood as: {e(turn.standalone)}</div>'
+    question += "</div>"
+    a = turn.answer
+    if a is None:
+        body = f'<div class="cq-a cq-error" role="alert">{e(turn.error or "No answer.")}</div>'
+    elif a.abstained:
+        reason = f' <span class="cq-reason">({e(a.reason)})</span>' if a.reason else ""
+        items = "".join(_source_item(turn, index, h, None, ()) for h in a.passages)
+        closest = (f'<section class="cq-closest"><h4>Closest passages <small>— not an answer</small></h4>'
+                   f'<ol>{items}</ol></section>') if items else ""
+        body = (f'<div class="cq-a cq-abstained"><p class="cq-answer-text">{e(a.text)}{reason}</p>'
+                f'{_actions(turn, index)}{closest}</div>')
+    else:
+        items = "".join(_source_item(turn, index, c.hit, c.n, c.spans) for c in a.citations)
+        body = (f'<div class="cq-a"><p class="cq-answer-text">{answer_html(a.text, index, {c.n for c in a.citations})}</p>'
+                f'{_actions(turn, index)}<section class="cq-sources"><h4>Sources</h4><ol>{items}</ol></section></div>')
+    return f'<article class="cq-turn" id="cq-t{index}" data-turn="{index}">{question}{body}</article>'
+
+
+def empty_html(examples: Sequence[str]) -> str:
+    """The empty chat: what the page does and a few example questions to click."""
+    buttons = "".join(f'<button type="button" class="cq-example" data-question="{e(q)}">{e(q)}</button>'
+                      for q in examples)
+    return ('<div class="cq-empty"><p>Ask a question about the documents. Every sentence of an answer '
+            'cites the paragraph it comes from; click a marker like <span class="cq-n">[1]</span> to see it.</p>'
+            + (f'<p class="cq-try">Try:</p><div class="cq-examples">{buttons}</div>' if buttons else "")
+            + "</div>")
+
+
+def render_conversation(turns: Sequence[Turn], examples: Sequence[str] = ()) -> str:
+    """The whole chat as one HTML fragment (the empty state when there are no turns)."""
+    if not turns:
+        return f'<div class="cq-chat">{empty_html(examples)}</div>'
+    return '<div class="cq-chat">' + "".join(turn_html(t, i) for i, t in enumerate(turns)) + "</div>"
+
+
+# --- Markdown export --------------------------------------------------------------
+
+def md_escape(text: str) -> str:
+    r"""``text`` with Markdown syntax characters backslash-escaped, so it renders as itself.
+
+    >>> md_escape("[x](javascript:alert(1)) <b>")
+    '\\[x\\](javascript:alert(1)) \\<b\\>'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _md_source(label: str, hit: Hit, spans: Sequence[tuple[int, int]]) -> list[str]:
+    p = hit.paragraph
+    where = " — ".join(md_escape(x) for x in (p.title, p.section) if x)
+    lines = [f"{label} {where} — paragraph {p.number} (`{p.id.replace('`', '')}`, score {hit.score:.3f})", "",
+             f"> {md_escape(p.text)}"]
+    used = [p.text[a:b] for a, b in spans]
+    if used:
+        lines += [">", "> Used: " + " … ".join(f"“{md_escape(s)}”" for s in used)]
+    return lines + [""]
+
+
+def turn_markdown(turn: Turn, number: int) -> str:
+    """One question and its answer with every citation and its source text, as Markdown."""
+    lines = [f"## {number}. {md_escape(turn.asked)}", ""]
+    if turn.standalone and " ".join(turn.standalone.split()) != " ".join(turn.asked.split()):
+        lines += [f"_Understood as: {md_escape(turn.standalone)}_", ""]
+    a = turn.answer
+    if a is None:
+        return "\n".join(lines + [f"**Error:** {md_escape(turn.error)}", ""])
+    if a.abstained:
+        lines += [md_escape(a.text) + (f" ({md_escape(a.reason)})" if a.reason else ""), ""]
+        if a.passages:
+            lines += ["**Closest passages (not an answer)**", ""]
+            for hit in a.passages:
+                lines += _md_source(f"{hit.rank}.", hit, ())
+    else:
+        lines += [_ESCAPED_MARKER.sub(r"[\1]", md_escape(a.text)), "", "**Sources**", ""]
+        for c in a.citations:
+            lines += _md_source(f"[{c.n}]", c.hit, c.spans)
+    if turn.vote:
+        lines += [f"_Feedback: {'helpful' if turn.vote == 'up' else 'not helpful'}_", ""]
+    return "\n".join(lines)
+
+
+def turn_text(turn: Turn) -> str:
+    """An answer and its sources as plain text, for the copy button."""
+    a = turn.answer
+    if a is None:
+        return turn.error
+    if a.abstained:
+        return a.text + (f" ({a.reason})" if a.reason else "")
+    lines = [a.text, ""]
+    for c in a.citations:
+        p = c.hit.paragraph
+        where = " — ".join(x for x in (p.title, p.section, f"paragraph {p.number}") if x)
+        lines.append(f"[{c.n}] {where}: " + " ".join(p.text[x:y] for x, y in c.spans))
+    return "\n".join(lines)
+
+
+def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) -> str:
+    """The whole conversation as a Markdown document, every citation with its source text."""
+    stamp = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    parts = ["# Conversation with the documents", "", f"_Exported {stamp} from citeqa._", ""]
+    parts += [turn_markdown(t, i + 1) for i, t in enumerate(turns)]
+    return "\n".join(parts).rstrip() + "\n"
