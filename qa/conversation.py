@@ -99,3 +99,30 @@ def standalone_question(question: str, previous: Sequence[str]) -> str:
             replacement = replacement[:1].upper() + replacement[1:]
         return question[: pronoun.start()] + replacement + question[pronoun.end():]
     return question
+
+
+def example_questions(paragraphs: Sequence, limit: int = 12) -> list[str]:
+    """Candidate example questions built from a corpus's document titles and section names.
+
+    One per (title, section) pair, documents taken in turn so the first few cover
+    several documents. ``paragraphs`` are :class:`corpus.types.Paragraph` in index order.
+    Callers keep the ones the corpus actually answers.
+    """
+    by_doc: dict[str, list[str]] = {}
+    for p in paragraphs:
+        title = " ".join(p.title.split())
+        if not title:
+            continue  # "What is 000_x.txt?" is no example worth showing
+        article = "" if title.lower().startswith("the ") else "the "
+        section = " ".join(p.section.split())
+        if section and section.lower() not in {"preamble", "introduction", "conclusions", "conclusion", "summary"}:
+            q = f"What does {article}{title} say about {section}?"
+        else:
+            q = f"What is {article}{title}?"
+        questions = by_doc.setdefault(p.doc, [])
+        if q not in questions:
+            questions.append(q)
+    out: list[str] = []
+    for i in range(max((len(v) for v in by_doc.values()), default=0)):
+        out += [v[i] for v in by_doc.values() if i < len(v)]
+    return out[:limit]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.conversation import standalone_question, topic_of
+from qa.conversation import example_questions, standalone_question, topic_of
 
 
 @pytest.mark.parametrize("follow_up, previous, expected", [
@@ -59,3 +59,21 @@ def test_topic_of():
     assert topic_of("Does Japan send troops") == "Japan"
     assert topic_of("what is going on") is None
     assert topic_of("") is None
+
+
+def test_example_questions_cover_documents_in_turn():
+    from corpus.types import Paragraph
+
+    def p(doc, title, section, n):
+        return Paragraph(f"{doc}#p{n}", doc, title, section, n, "text", 0, 4)
+
+    paragraphs = [p("a", "Joint Declaration", "Preamble", 1), p("a", "Joint Declaration", "Africa", 2),
+                  p("a", "Joint Declaration", "Africa", 3), p("a", "Joint Declaration", "Middle East", 4),
+                  p("b", "The Partnership", "", 1), p("c", "", "", 1)]
+    assert example_questions(paragraphs) == [
+        "What is the Joint Declaration?", "What is The Partnership?",
+        "What does the Joint Declaration say about Africa?",
+        "What does the Joint Declaration say about Middle East?",
+    ]
+    assert len(example_questions(paragraphs, limit=2)) == 2
+    assert example_questions([]) == []
