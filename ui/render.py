@@ -18,6 +18,12 @@ from corpus.types import Paragraph
 from index.types import Hit
 from qa.types import Answer
 
+# Thumb icons drawn inline: emoji fonts are not everywhere (a bare Linux box shows boxes).
+_THUMB_PATH = ("M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6"
+               "C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z")
+_THUMB = {v: (f'<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"{turn}>'
+              f'<path fill="currentColor" d="{_THUMB_PATH}"/></svg>')
+          for v, turn in (("up", ""), ("down", ' style="transform: rotate(180deg)"'))}
 _MARKER = re.compile(r"\[(\d+)\]")
 _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")  # an escaped [n]: a marker, not a link, left plain
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>{}|!#~])")
@@ -116,8 +122,8 @@ def _source_item(turn: Turn, index: int, hit: Hit, n: int | None, spans) -> str:
 def _actions(turn: Turn, index: int) -> str:
     votes = "".join(
         f'<button type="button" class="cq-vote" data-turn="{index}" data-vote="{v}" aria-label="{label}" '
-        f'aria-pressed="{"true" if turn.vote == v else "false"}" title="{label}">{icon}</button>'
-        for v, icon, label in (("up", "👍", "Helpful"), ("down", "👎", "Not helpful")))
+        f'aria-pressed="{"true" if turn.vote == v else "false"}" title="{label}">{_THUMB[v]}</button>'
+        for v, label in (("up", "Helpful"), ("down", "Not helpful")))
     return (f'<div class="cq-actions"><button type="button" class="cq-copy" '
             f'data-copy="{e(turn_text(turn))}" title="Copy answer and sources">Copy</button>'
             f'{votes}</div>')

@@ -1,0 +1,198 @@
+"""The chat page: a Gradio app around one :class:`qa.engine.Engine` (presentation only).
+
+    qa serve [--corpus DIR] [--index DIR] [--host 127.0.0.1] [--port 7860]
+
+Also serves the ``ask`` API endpoint: a question in, ``Answer.to_dict()`` out.
+"""
+# No `from __future__ import annotations` here: Gradio reads the gr.Request / gr.EventData
+# hints of the event functions below at run time, and gradio is imported inside build_app.
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from corpus.errors import QAError
+from qa.conversation import example_questions, standalone_question
+from qa.engine import Engine
+from qa.feedback import FeedbackStore, feedback_path
+from qa.settings import Settings
+from ui.render import Turn, conversation_markdown, e, render_conversation
+
+STATIC = Path(__file__).with_name("static")
+MAX_EXAMPLES = 4
+CONTEXT_RADIUS = 2
+
+
+def pick_examples(engine: Engine, limit: int = MAX_EXAMPLES, tries: int = 10) -> list[str]:
+    """Example questions from the corpus's titles and sections that the engine answers."""
+    chosen = []
+    for question in example_questions(engine.index.paragraphs, limit=tries):
+        try:
+            if not engine.ask(question).abstained:
+                chosen.append(question)
+        except QAError:
+            continue
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _context(engine: Engine, answer) -> dict:
+    """Each cited (or closest) paragraph with its neighbours, looked up by index id."""
+    hits = [c.hit for c in answer.citations] or list(answer.passages)
+    return {h.paragraph.id: tuple(engine.context(h.paragraph.id, CONTEXT_RADIUS)) for h in hits}
+
+
+def answer_turn(engine: Engine, asked: str, turns: list[Turn]) -> Turn:
+    """Ask ``asked`` in the light of the earlier ``turns``; a failure becomes an error turn."""
+    limit = engine.settings.max_question_chars
+    shown = asked if len(asked) <= limit + 200 else asked[: limit + 200] + "…"
+    history = [t.standalone for t in turns if t.answer is not None]
+    standalone = standalone_question(asked, history) if len(asked) <= limit else asked
+    try:
+        answer = engine.ask(standalone)
+        return Turn(shown, answer.question, answer=answer, context=_context(engine, answer))
+    except QAError as err:
+        return Turn(shown, "", error=str(err))
+    except Exception:  # a bug, not bad input: log it for the operator, say so in the chat
+        traceback.print_exc(file=sys.stderr)
+        return Turn(shown, "", error="Something went wrong while answering; the server log has the details.")
+
+
+def _header(engine: Engine) -> str:
+    counts = engine.index.manifest.counts
+    return (f'<div class="cq-header"><h1>Ask the documents</h1><p>Answers come only from '
+            f'{counts.get("documents", "?")} documents ({counts.get("paragraphs", "?")} paragraphs) in '
+            f'<code>{e(engine.settings.corpus.name)}</code>, each sentence cited to its paragraph.</p></div>')
+
+
+def build_app(engine: Engine, feedback: FeedbackStore | None = None, examples: list[str] | None = None):
+    """The chat page over ``engine`` as a ``gr.Blocks`` (not launched).
+
+    Pass ``css=ui.app.CSS`` and ``theme`` to ``launch()`` (Gradio 6 takes them there).
+
+    >>> build_app(Engine.open(Settings.resolve())).launch(css=CSS)   # doctest: +SKIP
+    """
+    import gradio as gr
+
+    feedback = feedback or FeedbackStore(feedback_path(engine.settings))
+    examples = pick_examples(engine) if examples is None else examples
+    exports = Path(tempfile.mkdtemp(prefix="citeqa-export-"))
+
+    def export_file(turns: list[Turn], session: str) -> str:
+        folder = exports / "".join(ch for ch in session if ch.isalnum())[:40]
+        folder.mkdir(exist_ok=True)
+        path = folder / "citeqa-conversation.md"
+        path.write_text(conversation_markdown(turns), encoding="utf-8")
+        return str(path)
+
+    def respond(asked: str, turns: list[Turn], request: gr.Request):
+        if not (asked or "").strip():
+            return gr.skip(), turns, gr.skip(), gr.skip()
+        turns = [*turns, answer_turn(engine, asked, turns)]
+        download = gr.DownloadButton(value=export_file(turns, request.session_hash or "local"), interactive=True)
+        return render_conversation(turns, examples), turns, "", download
+
+    def respond_example(turns: list[Turn], request: gr.Request, evt: gr.EventData):
+        return respond(str(evt._data.get("question", "")), turns, request)
+
+    def vote(turns: list[Turn], evt: gr.EventData):
+        try:
+            index, choice = int(evt._data.get("turn", -1)), str(evt._data.get("vote", ""))
+        except (TypeError, ValueError):
+            return gr.skip(), turns
+        if not 0 <= index < len(turns) or turns[index].answer is None:
+            return gr.skip(), turns
+        try:
+            feedback.record(choice, turns[index].answer, asked=turns[index].asked)
+        except QAError as err:
+            gr.Warning(str(err))
+            return gr.skip(), turns
+        turns = [*turns[:index], replace(turns[index], vote=choice), *turns[index + 1:]]
+        gr.Info("Thanks — feedback saved.")
+        return render_conversation(turns, examples), turns
+
+    def clear():
+        return render_conversation([], examples), [], gr.DownloadButton(value=None, interactive=False)
+
+    def ask(question: str) -> dict:
+        """Answer ``question`` from the documents: the JSON object of ``qa ask --json``."""
+        try:
+            return engine.ask(question).to_dict()
+        except QAError as err:
+            raise gr.Error(str(err)) from err
+
+    with gr.Blocks(title="citeqa — ask the documents") as demo:
+        turns = gr.State([])
+        gr.HTML(_header(engine), js_on_load=None)
+        chat = gr.HTML(render_conversation([], examples), elem_id="cq-chat", js_on_load=JS, min_height=120)
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(show_label=False, placeholder="Ask a question about the documents…",
+                                  max_length=engine.settings.max_question_chars * 2, lines=1, max_lines=6,
+                                  submit_btn="Ask", elem_id="cq-question", autofocus=True, scale=1)
+        with gr.Row():
+            export = gr.DownloadButton("Export as Markdown", interactive=False, size="sm", elem_id="cq-export")
+            new_chat = gr.Button("New chat", size="sm", elem_id="cq-new")
+        question.submit(respond, [question, turns], [chat, turns, question, export],
+                        api_visibility="private", show_progress="minimal")
+        chat.example(respond_example, [turns], [chat, turns, question, export], api_visibility="private",
+                     show_progress="minimal")
+        chat.vote(vote, [turns], [chat, turns], api_visibility="private", show_progress="hidden")
+        new_chat.click(clear, None, [chat, turns, export], api_visibility="private")
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+JS = (STATIC / "chat.js").read_text(encoding="utf-8")
+CSS = (STATIC / "chat.css").read_text(encoding="utf-8")
+
+
+def page_theme(gr):
+    """The page's theme: Gradio's Soft one with system fonts (an offline page loads no web fonts)."""
+    system = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+    return gr.themes.Soft(font=system, font_mono=mono)
+
+
+def _import_gradio() -> None:
+    import gradio  # noqa: F401  (warms the import while the engine loads)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
+          warn: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> int:
+    """Build the index if it is missing, then serve the chat page until interrupted.
+
+    Binds to ``host`` (127.0.0.1 unless told otherwise); returns the exit code.
+    """
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    started = time.perf_counter()
+    loader = threading.Thread(target=_import_gradio, daemon=True)
+    loader.start()
+    engine = Engine.open(settings, progress=True, warn=warn)
+    engine.ask("warm-up question")  # the first question pays one-off costs; pay them now
+    loader.join()
+    import gradio as gr
+
+    demo = build_app(engine, FeedbackStore(feedback_path(settings)))
+    try:
+        demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=False,
+                    ssr_mode=False, mcp_server=False, css=CSS, theme=page_theme(gr))
+    except OSError as err:
+        raise QAError(f"cannot listen on {host}:{port} ({err}); is another server running there?",
+                      hint="pick a free one with --port") from err
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{demo.server_port}/"
+    print(f"citeqa: serving {settings.corpus} (index {settings.index}) at {url}  "
+          f"— ready in {time.perf_counter() - started:.1f} s; Ctrl+C to stop", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    return 0
