@@ -22,6 +22,7 @@ class Paragraph:
     text: str
     start: int
     end: int
+    page: int | None = None  # 1-based page for paged formats (PDF), else None
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict of every field."""
@@ -34,12 +35,14 @@ class Paragraph:
             "text": self.text,
             "start": self.start,
             "end": self.end,
+            "page": self.page,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Paragraph":
         """Inverse of :meth:`to_dict`."""
-        return cls(**{k: data[k] for k in ("id", "doc", "title", "section", "number", "text", "start", "end")})
+        return cls(**{k: data[k] for k in ("id", "doc", "title", "section", "number", "text", "start", "end")},
+                   page=data.get("page"))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class Hit:
             "title": p.title,
             "section": p.section,
             "paragraph": p.number,
+            "page": p.page,
             "text": p.text,
             "span": [p.start, p.end],
             "rank": self.rank,
