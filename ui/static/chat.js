@@ -31,7 +31,7 @@ element.addEventListener('toggle', (ev) => {
   const box = ev.target;
   if (!box.matches || !box.matches('details.cq-context') || !box.open) return;
   const body = box.querySelector('.cq-ctx-body'), hit = box.querySelector('.cq-ctx-hit');
-  if (body && hit) body.scrollTop = hit.offsetTop - body.offsetTop - 12;
+  if (body && hit) body.scrollTop = hit.offsetTop - body.offsetTop - 48;  // a glimpse of the paragraph before
 }, true);
 let seen = element.querySelectorAll('.cq-turn').length;
 watch('value', () => {
