@@ -1,0 +1,135 @@
+"""Read an HTML page: its main content as headings and paragraphs, page chrome removed.
+
+trafilatura finds the main content (navigation, header, footer, sidebars, scripts,
+styles, ``noscript`` notices and cookie banners are left out) and returns it as a small XML tree: ``head``
+elements become headings (every ``h1``-``h6`` sets the section of the paragraphs
+after it), ``p``/``quote``/``code`` and each list item become a paragraph, and each
+table row becomes one (``"Header: value; ..."`` when the table has a header row).
+Paragraphs that the text cleaner takes for chrome (copyright, "back to top", bare
+dates, ...) are dropped, as for .txt files, and so is a heading that copies the title.
+
+Spans cannot point into the raw HTML: they are offsets into the *extracted text*,
+the blocks' texts joined by blank lines (``read_html(...).metadata["span_basis"]``
+is ``"extracted-text"``). Everything runs offline; no URL is fetched.
+"""
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import trafilatura
+
+from corpus.cleaning import Block, CleanPage, classify_line, collapse_whitespace
+from corpus.errors import CorpusError
+
+HTML_SUFFIXES = (".html", ".htm")
+SPAN_BASIS = "extracted-text"
+_SEPARATOR = "\n\n"
+_PARAGRAPH_TAGS = frozenset({"p", "quote", "code"})
+_KEPT_METADATA = ("author", "date", "sitename", "url", "description")
+
+
+def read_html(data: bytes, name: str) -> CleanPage:
+    """Extract the title, metadata and content blocks of an HTML page.
+
+    ``name`` (the file's path in the corpus) names the file in errors; its stem is
+    the title when the page has none. Raises :class:`CorpusError` naming ``name`` when no main content is found.
+
+    >>> page = read_html(b"<title>T</title><nav>Home | About</nav><p>Rain fell all day.</p>", "t")
+    >>> page.title, [b.text for b in page.blocks]
+    ('T', ['Rain fell all day.'])
+    """
+    try:
+        extracted = trafilatura.bare_extraction(
+            data,
+            with_metadata=True,
+            favor_recall=True,
+            include_tables=True,
+            include_comments=False,
+            prune_xpath="//noscript",  # "please enable JavaScript" notices
+            date_extraction_params={"extensive_search": False},  # no dates guessed from "© 2024"
+        )
+    except Exception as e:  # a third-party parser on arbitrary bytes: report, never crash
+        raise CorpusError(f"{name}: cannot be parsed as HTML ({e})") from e
+    if extracted is None or extracted.body is None:
+        raise CorpusError(f"{name}: no main text found in the HTML")
+    title = collapse_whitespace(extracted.title or "") or PurePath(name).stem
+    blocks = _layout(_texts(extracted.body), title)
+    metadata = {key: value for key in _KEPT_METADATA if (value := getattr(extracted, key, None))}
+    metadata["span_basis"] = SPAN_BASIS
+    return CleanPage(title=title, blocks=tuple(blocks), metadata=metadata)
+
+
+def _texts(element) -> list[tuple[str, str]]:
+    """(kind, text) of the content under ``element``, in document order."""
+    found: list[tuple[str, str]] = []
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "head":
+            found.append(("heading", _text(child)))
+        elif tag in _PARAGRAPH_TAGS:
+            found.append(("paragraph", _text(child)))
+        elif tag == "list":
+            found.extend(_list_items(child))
+        elif tag == "table":
+            found.extend(("paragraph", row) for row in _table_rows(child))
+        elif tag:
+            found.extend(_texts(child))  # a container (div, ...): look inside
+    return [(kind, text) for kind, text in found if text]
+
+
+def _list_items(element) -> list[tuple[str, str]]:
+    """One paragraph per item; a nested list's items follow their parent item."""
+    found = []
+    for item in element.iterchildren("item"):
+        found.append(("paragraph", _text(item, skip="list")))
+        for nested in item.iterchildren("list"):
+            found.extend(_list_items(nested))
+    return found
+
+
+def _text(element, skip: str | None = None) -> str:
+    if skip is None:
+        return collapse_whitespace("".join(element.itertext()))
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag != skip:
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return collapse_whitespace("".join(parts))
+
+
+def _table_rows(table) -> list[str]:
+    rows = [[_text(cell) for cell in row.iterchildren("cell")] for row in table.iter("row")]
+    first = next(table.iter("row"), None)
+    header = first is not None and any(cell.get("role") == "head" for cell in first.iterchildren("cell"))
+    if not header:
+        return ["; ".join(cell for cell in row if cell) for row in rows]
+    names = rows[0]
+    return [
+        "; ".join(f"{key}: {value}" if key else value for key, value in zip(names, row) if value)
+        for row in rows[1:]
+    ]
+
+
+def _layout(texts: list[tuple[str, str]], title: str) -> list[Block]:
+    """Blocks with spans into the extracted text (the texts joined by blank lines)."""
+    blocks, offset = [], 0
+    title_key = title.casefold()
+    for kind, text in texts:
+        if kind == "heading" and text.casefold() == title_key:
+            continue
+        if kind == "paragraph" and classify_line(text) not in ("text", "md_heading"):
+            continue  # chrome that trafilatura kept (copyright, "back to top", ...)
+        blocks.append(Block(kind, text, offset, offset + len(text)))
+        offset += len(text) + len(_SEPARATOR)
+    return blocks
+
+
+def extracted_text(page: CleanPage) -> str:
+    """The extracted text of an HTML page: what the spans of :func:`read_html`'s blocks point into.
+
+    >>> page = CleanPage("T", (Block("paragraph", "One.", 0, 4), Block("paragraph", "Two.", 6, 10)))
+    >>> extracted_text(page)[6:10]
+    'Two.'
+    """
+    return _SEPARATOR.join(block.text for block in page.blocks)

@@ -1,0 +1,245 @@
+"""Read a PDF's text layer, page by page, as headings and paragraphs that know their page.
+
+pypdf gives each page's text as lines; they are joined into paragraphs within a
+page (a paragraph never crosses a page break):
+
+* a blank line or a line starting with a list bullet starts a new paragraph;
+* a line starting lower-case continues the paragraph; a hyphen at a line end
+  followed by a lower-case start is a word broken in two ("inter-" + "national");
+* a paragraph's single short line (the text cleaner's heading rule) ends there
+  when the next line starts upper-case and it does not end in a hyphen, a comma
+  or a small joining word ("and", "of", "the", ...): it is a heading candidate;
+* a line ending without sentence punctuation is continued by the next line;
+  one ending a sentence ends the paragraph when it is short (under 80% of the
+  page's longest line), else the text was only wrapped there;
+* a heading candidate is a heading when a paragraph follows it; otherwise it is
+  kept as text if it has 4+ words;
+* bare page numbers ("7", "Page 7 of 9", "- 7 -"), short lines without closing
+  punctuation repeated (digits aside) as the first or last line of most pages of
+  a 3+ page PDF (running heads and feet) and single lines the text cleaner takes
+  for chrome (copyright, rules, ...) are dropped.
+
+The title is the PDF's /Title metadata, else the first line of page 1 when it is
+heading-like, else the file name. Spans are offsets into the *extracted text*,
+the pages' texts as pypdf returns them joined by form feeds (``"\\f"``), so they
+do not point into the PDF bytes (``metadata["span_basis"] == "extracted-text"``).
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from pypdf import PasswordType, PdfReader
+
+from corpus.cleaning import Block, _is_heading_like, classify_line, collapse_whitespace
+from corpus.errors import CorpusError
+
+PDF_SUFFIXES = (".pdf",)
+SPAN_BASIS = "extracted-text"
+PAGE_BREAK = "\f"
+_SENTENCE_END = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*$")
+_BULLET = re.compile(r"(?:[-*+\u2022\u25e6\u25aa]|\d{1,2}[.)])\s+")
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?[-\u2013\u2014]?\s*\d{1,4}\s*[-\u2013\u2014]?(?:\s*(?:/|of)\s*\d{1,4})?", re.I)
+_OFFICE_PREFIX = re.compile(r"^microsoft\s+\w+\s+-\s+", re.I)
+_FILE_LIKE_TITLE = re.compile(r"(?:\.(?:docx?|pdf|tex|dvi|indd|odt|rtf)|^untitled)$", re.I)
+_SHORT_LINE = 0.8
+_JOINING_END = re.compile(r"(?:[-,\u2013]|\b(?:and|or|nor|but|of|the|a|an|to|in|on|at|by|for|with|from|as|than))$", re.I)
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """The result of :func:`read_pdf`: ``pages[i]`` is the 1-based page of ``blocks[i]``."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    pages: tuple[int, ...]
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+def read_pdf(data: bytes, name: str) -> PdfText:
+    """Extract the title, metadata and per-page content blocks of a PDF.
+
+    ``name`` (the file's path in the corpus) names the file in errors; its stem
+    is the title of last resort. Raises :class:`CorpusError` naming ``name`` when
+    the PDF is encrypted (and does not open with an empty password), cannot be
+    parsed, or has no text layer.
+
+    >>> read_pdf(b"not a pdf", "x.pdf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    corpus.errors.CorpusError: x.pdf: not a readable PDF (...)
+    """
+    with _quiet_pypdf():
+        reader, texts = _open(data, name)
+        meta_title, author = _metadata_title(reader), _info(reader, "author")
+    if not any(text.strip() for text in texts):
+        raise CorpusError(f"{name}: no extractable text (scanned?)")
+    pages = [_page_lines(text, base) for text, base in zip(texts, _bases(texts))]
+    pages = _drop_running_heads(pages)
+    units = [(number, unit) for number, lines in enumerate(pages, start=1) for unit in _paragraph_units(lines)]
+    title, units = _title(units, meta_title)
+    blocks, numbers = _settle(units)
+    metadata = {"span_basis": SPAN_BASIS, "pages": len(texts)}
+    if author:
+        metadata["author"] = author
+    return PdfText(title or PurePath(name).stem, tuple(blocks), tuple(numbers), metadata)
+
+
+def extracted_text(data: bytes, name: str) -> str:
+    """The text that the spans of :func:`read_pdf`'s blocks point into."""
+    with _quiet_pypdf():
+        return PAGE_BREAK.join(_open(data, name)[1])
+
+
+def _open(data: bytes, name: str) -> tuple[PdfReader, list[str]]:
+    # pypdf raises many kinds of errors on damaged files; each becomes one readable line.
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise CorpusError(f"{name}: encrypted PDF (needs a password)")
+        texts = [(page.extract_text() or "").replace("\r\n", "\n").replace("\r", "\n") for page in reader.pages]
+    except CorpusError:
+        raise
+    except Exception as e:
+        if "encrypt" in str(e).lower() or "decrypt" in str(e).lower():
+            raise CorpusError(f"{name}: encrypted PDF (cannot be decrypted: {e})") from e
+        raise CorpusError(f"{name}: not a readable PDF ({e or type(e).__name__})") from e
+    return reader, [text.replace(PAGE_BREAK, "\n") for text in texts]
+
+
+@contextmanager
+def _quiet_pypdf():
+    """Silence pypdf's log lines about repairs: the loader reports one line per file itself."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _bases(texts: list[str]) -> list[int]:
+    bases, offset = [], 0
+    for text in texts:
+        bases.append(offset)
+        offset += len(text) + len(PAGE_BREAK)
+    return bases
+
+
+def _page_lines(text: str, base: int) -> list[_Line | None]:
+    """The page's lines with spans into the extracted text; None for a blank line."""
+    lines: list[_Line | None] = []
+    offset = base
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        start = offset + len(raw) - len(raw.lstrip())
+        keep = stripped and not _PAGE_NUMBER.fullmatch(stripped)
+        lines.append(_Line(start, start + len(stripped), stripped) if keep else None)
+        offset += len(raw) + 1
+    return lines
+
+
+def _drop_running_heads(pages: list[list[_Line | None]]) -> list[list[_Line | None]]:
+    """Drop a first or last line that recurs (digits aside) on most pages of a 3+ page PDF."""
+    if len(pages) < 3:
+        return pages
+
+    def key(line: _Line) -> str:
+        return re.sub(r"\d+", "#", line.text.casefold())
+
+    edges = Counter()
+    for lines in pages:
+        present = [line for line in lines if line]
+        edges.update({key(line) for line in present[:1] + present[-1:]})
+    running = {k for k, count in edges.items() if count >= max(3, 0.6 * len(pages)) and _is_heading_like(k)}
+    return [[line if line and key(line) not in running else None for line in lines] for lines in pages]
+
+
+def _paragraph_units(lines: list[_Line | None]) -> list[list[_Line]]:
+    """Group a page's lines into paragraphs (lists of consecutive lines)."""
+    present = [line for line in lines if line]
+    width = max((len(line.text) for line in present), default=0)
+    units: list[list[_Line]] = []
+    current: list[_Line] = []
+    for line in lines + [None]:
+        if line is None or (current and not _continues(current, line, width)):
+            if current:
+                units.append(current)
+            current = []
+        if line is not None:
+            current.append(line)
+    return [unit for unit in units if len(unit) > 1 or classify_line(unit[0].text) in ("text", "md_heading")]
+
+
+def _continues(current: list[_Line], line: _Line, width: int) -> bool:
+    previous = current[-1].text
+    if _BULLET.match(line.text):
+        return False
+    if line.text[0].islower():
+        return True
+    if len(current) == 1 and _is_heading_like(previous) and line.text[0].isupper():
+        return bool(_JOINING_END.search(previous))  # else a title-like line above text
+    if not _SENTENCE_END.search(previous):
+        return True
+    return len(previous) >= _SHORT_LINE * width
+
+
+def _join(unit: list[_Line]) -> Block:
+    text = unit[0].text
+    for line in unit[1:]:
+        if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and line.text[0].islower():
+            text = text[:-1] + line.text
+        else:
+            text = f"{text} {line.text}"
+    return Block("paragraph", collapse_whitespace(text), unit[0].start, unit[-1].end)
+
+
+def _title(units: list[tuple[int, list[_Line]]], meta_title: str) -> tuple[str, list[tuple[int, list[_Line]]]]:
+    """The title and the units left: page 1's first line is the title if it copies /Title or stands in for it."""
+    if units and units[0][0] == 1 and len(units[0][1]) == 1:
+        first = units[0][1][0].text
+        if first.casefold() == meta_title.casefold() or (not meta_title and _is_heading_like(first)):
+            return first, units[1:]
+    return meta_title, units
+
+
+def _settle(units: list[tuple[int, list[_Line]]]) -> tuple[list[Block], list[int]]:
+    """Headings are one short line followed by a paragraph; return blocks and their pages."""
+    blocks, numbers = [], []
+    for i, (number, unit) in enumerate(units):
+        block = _join(unit)
+        short = len(unit) == 1 and _is_heading_like(block.text)
+        if short:
+            following = units[i + 1][1] if i + 1 < len(units) else None
+            if following and not (len(following) == 1 and _is_heading_like(following[0].text)):
+                block = Block("heading", block.text, block.start, block.end)
+            elif len(block.text.split()) < 4:
+                continue
+        blocks.append(block)
+        numbers.append(number)
+    return blocks, numbers
+
+
+def _info(reader: PdfReader, key: str) -> str:
+    try:
+        value = getattr(reader.metadata, key, None) if reader.metadata else None
+    except Exception:  # a damaged /Info dictionary only costs the metadata
+        return ""
+    return collapse_whitespace(str(value)) if value else ""
+
+
+def _metadata_title(reader: PdfReader) -> str:
+    title = _OFFICE_PREFIX.sub("", _info(reader, "title"))
+    return "" if _FILE_LIKE_TITLE.search(title) else title
