@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-import trafilatura
-
 from corpus.cleaning import Block, CleanPage, classify_line, collapse_whitespace
 from corpus.errors import CorpusError
 
@@ -38,6 +36,8 @@ def read_html(data: bytes, name: str) -> CleanPage:
     >>> page.title, [b.text for b in page.blocks]
     ('T', ['Rain fell all day.'])
     """
+    import trafilatura  # 0.4 s to import: only when a corpus holds HTML
+
     try:
         extracted = trafilatura.bare_extraction(
             data,

@@ -33,22 +33,28 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePath
-
-from pypdf import PasswordType, PdfReader
+from typing import TYPE_CHECKING
 
 from corpus.cleaning import Block, _is_heading_like, classify_line, collapse_whitespace
 from corpus.errors import CorpusError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 PDF_SUFFIXES = (".pdf",)
 SPAN_BASIS = "extracted-text"
 PAGE_BREAK = "\f"
 _SENTENCE_END = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*$")
 _BULLET = re.compile(r"(?:[-*+\u2022\u25e6\u25aa]|\d{1,2}[.)])\s+")
-_PAGE_NUMBER = re.compile(r"(?:page\s+)?[-\u2013\u2014]?\s*\d{1,4}\s*[-\u2013\u2014]?(?:\s*(?:/|of)\s*\d{1,4})?", re.I)
+_PAGE_NUMBER = re.compile(
+    r"(?:page\s+)?[-\u2013\u2014]?\s*\d{1,4}\s*[-\u2013\u2014]?(?:\s*(?:/|of)\s*\d{1,4})?", re.I
+)
 _OFFICE_PREFIX = re.compile(r"^microsoft\s+\w+\s+-\s+", re.I)
 _FILE_LIKE_TITLE = re.compile(r"(?:\.(?:docx?|pdf|tex|dvi|indd|odt|rtf)|^untitled)$", re.I)
 _SHORT_LINE = 0.8
-_JOINING_END = re.compile(r"(?:[-,\u2013]|\b(?:and|or|nor|but|of|the|a|an|to|in|on|at|by|for|with|from|as|than))$", re.I)
+_JOINING_END = re.compile(
+    r"(?:[-,\u2013]|\b(?:and|or|nor|but|of|the|a|an|to|in|on|at|by|for|with|from|as|than))$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ def extracted_text(data: bytes, name: str) -> str:
 
 
 def _open(data: bytes, name: str) -> tuple[PdfReader, list[str]]:
+    from pypdf import PasswordType, PdfReader  # imported only when a corpus holds PDFs
+
     # pypdf raises many kinds of errors on damaged files; each becomes one readable line.
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -207,7 +215,7 @@ def _join(unit: list[_Line]) -> Block:
 
 
 def _title(units: list[tuple[int, list[_Line]]], meta_title: str) -> tuple[str, list[tuple[int, list[_Line]]]]:
-    """The title and the units left: page 1's first line is the title if it copies /Title or stands in for it."""
+    """The title and the units left: page 1's first line is the title if it copies /Title or stands for it."""
     if units and units[0][0] == 1 and len(units[0][1]) == 1:
         first = units[0][1][0].text
         if first.casefold() == meta_title.casefold() or (not meta_title and _is_heading_like(first)):
