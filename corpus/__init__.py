@@ -5,11 +5,14 @@
 """
 from corpus import errors
 from corpus.errors import CorpusError
-from corpus.loader import corpus_hash, default_corpus_dir, load_corpus
+from corpus.html import read_html
+from corpus.loader import SUPPORTED_SUFFIXES, corpus_hash, default_corpus_dir, load_corpus
+from corpus.pdf import read_pdf
 from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 
 __all__ = [
+    "SUPPORTED_SUFFIXES",
     "CorpusError",
     "Document",
     "Paragraph",
@@ -17,5 +20,7 @@ __all__ = [
     "default_corpus_dir",
     "errors",
     "load_corpus",
+    "read_html",
+    "read_pdf",
     "split_sentences",
 ]

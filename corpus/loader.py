@@ -1,18 +1,28 @@
-"""Load a folder of .txt/.md files as cleaned documents made of paragraphs."""
+"""Load a folder of .txt, .md, .html/.htm and .pdf files as cleaned documents made of paragraphs.
+
+Each format has its own reader that yields a title, metadata and a list of heading
+and paragraph blocks (``cleaning.clean_page`` for text, ``html.read_html``,
+``pdf.read_pdf``); this module picks the reader by extension and turns the blocks
+into :class:`Paragraph` objects, each in the section of the heading above it.
+"""
 from __future__ import annotations
 
 import hashlib
 import os
 from collections import Counter
+from itertools import repeat
 from pathlib import Path
 from typing import Callable, Iterable
 
-from corpus.cleaning import clean_page
+from corpus.cleaning import Block, clean_page
 from corpus.decoding import decode_bytes
 from corpus.errors import CorpusError
+from corpus.html import HTML_SUFFIXES, read_html
+from corpus.pdf import PDF_SUFFIXES, read_pdf
 from corpus.types import Document, Paragraph
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
 
 
 def default_corpus_dir() -> Path:
@@ -21,13 +31,19 @@ def default_corpus_dir() -> Path:
 
 
 def load_corpus(folder: Path, warn: Callable[[str], None]) -> list[Document]:
-    """Read every ``.txt``/``.md`` file under ``folder`` as a cleaned :class:`Document`.
+    """Read every supported file under ``folder`` as a cleaned :class:`Document`.
 
+    Supported: ``.txt``/``.md`` (web-page text dumps and Markdown), ``.html``/``.htm``
+    (main content only) and ``.pdf`` (text layer, every paragraph with its ``page``).
     Files are walked recursively in sorted order (hidden files and folders are
     ignored). ``warn`` receives one line per file that is skipped (binary,
-    undecodable, unreadable, empty, nothing left after cleaning) and one summary
-    line for files with other extensions. Paragraph ids are ``"<doc>#p<n>"``, with
-    ``doc`` the POSIX path relative to ``folder`` and ``n`` counted from 1.
+    undecodable, unreadable, empty, encrypted or broken PDF, PDF without a text
+    layer, no main content, nothing left after cleaning) and one summary line for
+    files with other extensions. Paragraph ids are ``"<doc>#p<n>"``, with ``doc``
+    the POSIX path relative to ``folder`` and ``n`` counted from 1 (across pages
+    for a PDF). Spans of .txt/.md paragraphs point into the decoded file; those of
+    HTML and PDF paragraphs into the extracted text, which ``metadata["span_basis"]
+    == "extracted-text"`` says.
 
     Raises :class:`CorpusError` when ``folder`` is missing, not a folder, or yields
     no paragraph at all.
@@ -52,9 +68,13 @@ def load_corpus(folder: Path, warn: Callable[[str], None]) -> list[Document]:
             documents.append(document)
     if skipped:
         kinds = ", ".join(f"{suffix} ({count})" for suffix, count in sorted(skipped.items()))
-        warn(f"skipped {sum(skipped.values())} file(s) that are not .txt or .md: {kinds}")
+        known = ", ".join(SUPPORTED_SUFFIXES)
+        warn(f"skipped {sum(skipped.values())} file(s) in formats other than {known}: {kinds}")
     if not documents:
-        raise CorpusError(f"corpus folder {folder} holds no readable .txt or .md documents")
+        # The wording keeps ".txt or .md documents" that callers and tests match on.
+        raise CorpusError(
+            f"corpus folder {folder} holds no readable .txt or .md documents (nor .html, .htm or .pdf)"
+        )
     return documents
 
 
@@ -83,30 +103,20 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None]) -> Document | 
     if not data.strip():
         warn(f"skipped {doc}: the file is empty")
         return None
+    suffix = path.suffix.lower()
+    pages = None
     try:
-        text = decode_bytes(data, doc)
+        if suffix in HTML_SUFFIXES:
+            page = read_html(data, doc)
+        elif suffix in PDF_SUFFIXES:
+            page = read_pdf(data, doc)
+            pages = page.pages
+        else:
+            page = clean_page(decode_bytes(data, doc), Path(doc).stem)
     except CorpusError as e:
         warn(f"skipped {e}")
         return None
-    page = clean_page(text, Path(doc).stem)
-    paragraphs, section = [], ""
-    for block in page.blocks:
-        if block.kind == "heading":
-            section = block.text
-            continue
-        number = len(paragraphs) + 1
-        paragraphs.append(
-            Paragraph(
-                id=f"{doc}#p{number}",
-                doc=doc,
-                title=page.title,
-                section=section,
-                number=number,
-                text=block.text,
-                start=block.start,
-                end=block.end,
-            )
-        )
+    paragraphs = _paragraphs(doc, page.title, page.blocks, pages)
     if not paragraphs:
         warn(f"skipped {doc}: no paragraph left after cleaning")
         return None
@@ -117,3 +127,27 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None]) -> Document | 
         paragraphs=tuple(paragraphs),
         metadata=dict(page.metadata),
     )
+
+
+def _paragraphs(doc: str, title: str, blocks: Iterable[Block], pages: Iterable[int] | None) -> list[Paragraph]:
+    """Number the paragraph blocks from 1; each takes the nearest heading above as section."""
+    paragraphs, section = [], ""
+    for block, page in zip(blocks, pages if pages is not None else repeat(None)):
+        if block.kind == "heading":
+            section = block.text
+            continue
+        number = len(paragraphs) + 1
+        paragraphs.append(
+            Paragraph(
+                id=f"{doc}#p{number}",
+                doc=doc,
+                title=title,
+                section=section,
+                number=number,
+                text=block.text,
+                start=block.start,
+                end=block.end,
+                page=page,
+            )
+        )
+    return paragraphs

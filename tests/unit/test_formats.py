@@ -156,8 +156,9 @@ def test_pdf_spans_point_into_the_extracted_text():
 
 
 def test_pdf_running_heads_and_feet_are_dropped():
-    facts = ["Rain fell on {} days.", "Rivers rose in {} towns.", "Wells dried up in {} villages.", "Crops failed {} times."]
-    pages = [["Annual Report 2024", fact.format(n + 3), f"Annual Report, page {n + 1}"] for n, fact in enumerate(facts)]
+    facts = ["Rain fell on {} days.", "Rivers rose in {} towns.", "Wells dried in {} villages.", "Crops failed {} times."]
+    pages = [["Annual Report 2024", fact.format(n + 3), f"Annual Report, page {n + 1}"]
+             for n, fact in enumerate(facts)]
     texts = [b.text for b in read_pdf(make_pdf(pages, title="Report"), "r.pdf").blocks]
     assert texts == [fact.format(n + 3) for n, fact in enumerate(facts)]
 
