@@ -1,12 +1,16 @@
 """Read an HTML page: its main content as headings and paragraphs, page chrome removed.
 
 trafilatura finds the main content (navigation, header, footer, sidebars, scripts,
-styles, ``noscript`` notices and cookie banners are left out) and returns it as a small XML tree: ``head``
-elements become headings (every ``h1``-``h6`` sets the section of the paragraphs
-after it), ``p``/``quote``/``code`` and each list item become a paragraph, and each
+styles, ``noscript`` notices and cookie banners are left out) and returns it as a
+small XML tree: ``head`` elements become headings (every ``h1``-``h6`` sets the
+section of the paragraphs after it), ``p``/``quote``/``code`` and each list item become a paragraph, and each
 table row becomes one (``"Header: value; ..."`` when the table has a header row).
 Paragraphs that the text cleaner takes for chrome (copyright, "back to top", bare
 dates, ...) are dropped, as for .txt files, and so is a heading that copies the title.
+
+The title is the first ``h1`` of the main content (the article's own heading),
+else trafilatura's metadata title (``og:title``, ``<title>``, ...), else the file
+name: the metadata title alone is easily fooled by site banners and pop-up titles.
 
 Spans cannot point into the raw HTML: they are offsets into the *extracted text*,
 the blocks' texts joined by blank lines (``read_html(...).metadata["span_basis"]``
@@ -30,7 +34,8 @@ def read_html(data: bytes, name: str) -> CleanPage:
     """Extract the title, metadata and content blocks of an HTML page.
 
     ``name`` (the file's path in the corpus) names the file in errors; its stem is
-    the title when the page has none. Raises :class:`CorpusError` naming ``name`` when no main content is found.
+    the title when the page has none. Raises :class:`CorpusError` naming ``name``
+    when no main content is found.
 
     >>> page = read_html(b"<title>T</title><nav>Home | About</nav><p>Rain fell all day.</p>", "t")
     >>> page.title, [b.text for b in page.blocks]
@@ -52,20 +57,25 @@ def read_html(data: bytes, name: str) -> CleanPage:
         raise CorpusError(f"{name}: cannot be parsed as HTML ({e})") from e
     if extracted is None or extracted.body is None:
         raise CorpusError(f"{name}: no main text found in the HTML")
-    title = collapse_whitespace(extracted.title or "") or PurePath(name).stem
-    blocks = _layout(_texts(extracted.body), title)
+    texts = _texts(extracted.body)
+    first_h1 = next((text for kind, text in texts if kind == "h1"), "")
+    title = first_h1 or collapse_whitespace(extracted.title or "") or PurePath(name).stem
+    blocks = _layout(texts, title)
     metadata = {key: value for key in _KEPT_METADATA if (value := getattr(extracted, key, None))}
     metadata["span_basis"] = SPAN_BASIS
     return CleanPage(title=title, blocks=tuple(blocks), metadata=metadata)
 
 
 def _texts(element) -> list[tuple[str, str]]:
-    """(kind, text) of the content under ``element``, in document order."""
+    """(kind, text) of the content under ``element``, in document order.
+
+    ``kind`` is ``"paragraph"``, ``"heading"``, or ``"h1"`` for a top-level heading.
+    """
     found: list[tuple[str, str]] = []
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "head":
-            found.append(("heading", _text(child)))
+            found.append(("h1" if child.get("rend") == "h1" else "heading", _text(child)))
         elif tag in _PARAGRAPH_TAGS:
             found.append(("paragraph", _text(child)))
         elif tag == "list":
@@ -116,6 +126,7 @@ def _layout(texts: list[tuple[str, str]], title: str) -> list[Block]:
     blocks, offset = [], 0
     title_key = title.casefold()
     for kind, text in texts:
+        kind = "heading" if kind == "h1" else kind
         if kind == "heading" and text.casefold() == title_key:
             continue
         if kind == "paragraph" and classify_line(text) not in ("text", "md_heading"):

@@ -14,7 +14,11 @@ page (a paragraph never crosses a page break):
   page's longest line), else the text was only wrapped there;
 * a heading candidate is a heading when a paragraph follows it; otherwise it is
   kept as text if it has 4+ words;
-* bare page numbers ("7", "Page 7 of 9", "- 7 -"), short lines without closing
+* a line starting with a section number ("2.1 Syntax") after a finished
+  sentence starts a new paragraph; a numbered heading directly above another
+  heading (a chapter above its first section) is dropped;
+* bare page numbers ("7", "Page 7 of 9", "- 7 -", "iv"), table-of-contents
+  entries ("Introduction . . . . 1"), short lines without closing
   punctuation repeated (digits aside) as the first or last line of most pages of
   a 3+ page PDF (running heads and feet) and single lines the text cleaner takes
   for chrome (copyright, rules, ...) are dropped.
@@ -47,8 +51,10 @@ PAGE_BREAK = "\f"
 _SENTENCE_END = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*$")
 _BULLET = re.compile(r"(?:[-*+\u2022\u25e6\u25aa]|\d{1,2}[.)])\s+")
 _PAGE_NUMBER = re.compile(
-    r"(?:page\s+)?[-\u2013\u2014]?\s*\d{1,4}\s*[-\u2013\u2014]?(?:\s*(?:/|of)\s*\d{1,4})?", re.I
+    r"(?:page\s+)?[-\u2013\u2014]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-\u2013\u2014]?(?:\s*(?:/|of)\s*\d{1,4})?", re.I
 )
+_TOC_ENTRY = re.compile(r".*(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})", re.I)  # "1 Introduction . . . . 1"
+_SECTION_NUMBER = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.)\s+\S")  # "2.1 Syntax", "A. Annex"
 _OFFICE_PREFIX = re.compile(r"^microsoft\s+\w+\s+-\s+", re.I)
 _FILE_LIKE_TITLE = re.compile(r"(?:\.(?:docx?|pdf|tex|dvi|indd|odt|rtf)|^untitled)$", re.I)
 _SHORT_LINE = 0.8
@@ -153,7 +159,7 @@ def _page_lines(text: str, base: int) -> list[_Line | None]:
     for raw in text.split("\n"):
         stripped = raw.strip()
         start = offset + len(raw) - len(raw.lstrip())
-        keep = stripped and not _PAGE_NUMBER.fullmatch(stripped)
+        keep = stripped and not (_PAGE_NUMBER.fullmatch(stripped) or _TOC_ENTRY.fullmatch(stripped))
         lines.append(_Line(start, start + len(stripped), stripped) if keep else None)
         offset += len(raw) + 1
     return lines
@@ -197,8 +203,11 @@ def _continues(current: list[_Line], line: _Line, width: int) -> bool:
         return False
     if line.text[0].islower():
         return True
-    if len(current) == 1 and _is_heading_like(previous) and line.text[0].isupper():
+    starts_block = line.text[0].isupper() or _SECTION_NUMBER.match(line.text)
+    if len(current) == 1 and _is_heading_like(previous) and starts_block:
         return bool(_JOINING_END.search(previous))  # else a title-like line above text
+    if _SECTION_NUMBER.match(line.text) and _is_heading_like(line.text) and _SENTENCE_END.search(previous):
+        return False  # a numbered heading after a finished sentence
     if not _SENTENCE_END.search(previous):
         return True
     return len(previous) >= _SHORT_LINE * width
@@ -233,8 +242,8 @@ def _settle(units: list[tuple[int, list[_Line]]]) -> tuple[list[Block], list[int
             following = units[i + 1][1] if i + 1 < len(units) else None
             if following and not (len(following) == 1 and _is_heading_like(following[0].text)):
                 block = Block("heading", block.text, block.start, block.end)
-            elif len(block.text.split()) < 4:
-                continue
+            elif len(block.text.split()) < 4 or _SECTION_NUMBER.match(block.text):
+                continue  # a chapter heading right above a section heading, or a stray label
         blocks.append(block)
         numbers.append(number)
     return blocks, numbers

@@ -156,7 +156,8 @@ def test_pdf_spans_point_into_the_extracted_text():
 
 
 def test_pdf_running_heads_and_feet_are_dropped():
-    facts = ["Rain fell on {} days.", "Rivers rose in {} towns.", "Wells dried in {} villages.", "Crops failed {} times."]
+    facts = ["Rain fell on {} days.", "Rivers rose in {} towns.", "Wells dried in {} villages.",
+             "Crops failed {} times."]
     pages = [["Annual Report 2024", fact.format(n + 3), f"Annual Report, page {n + 1}"]
              for n, fact in enumerate(facts)]
     texts = [b.text for b in read_pdf(make_pdf(pages, title="Report"), "r.pdf").blocks]
@@ -182,3 +183,22 @@ def test_broken_pdf_is_refused_in_one_line(data):
 def test_pdf_without_a_text_layer_is_refused():
     with pytest.raises(CorpusError, match=r"scan\.pdf: no extractable text \(scanned\?\)"):
         read_pdf(make_pdf([[], []]), "scan.pdf")
+
+
+def test_pdf_contents_entries_roman_page_numbers_and_numbered_headings():
+    pages = [
+        ["Contents", "1 Water . . . . . . . . 1", "2 Soil . . . . . . . . . 2", "iii"],
+        ["1 Water", "1.1 Rivers", "Rivers carry most of the water in summer.",
+         "Most of it is taken upstream of the city, before the river reaches the", "industrial districts.",
+         "2 Soil", "Soil holds water between rains and releases it slowly to the plants."],
+    ]
+    result = read_pdf(make_pdf(pages, title="Land and Water"), "land.pdf")
+    blocks = [(page, b.kind, b.text) for b, page in zip(result.blocks, result.pages)]
+    assert blocks == [
+        (2, "heading", "1.1 Rivers"),
+        (2, "paragraph", "Rivers carry most of the water in summer."),
+        (2, "paragraph",
+         "Most of it is taken upstream of the city, before the river reaches the industrial districts."),
+        (2, "heading", "2 Soil"),
+        (2, "paragraph", "Soil holds water between rains and releases it slowly to the plants."),
+    ]
