@@ -8,7 +8,7 @@ from pathlib import Path
 
 from corpus.errors import IndexError_
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -34,6 +34,7 @@ class Manifest:
     metric: str = "inner_product"
     normalized: bool = True
     faiss_type: str = "Flat"
+    faiss_recall_at_10: float | None = None  # measured at build time for approximate indexes
     format: int = FORMAT_VERSION
     version: str = field(default_factory=package_version)
     lexical: dict = field(default_factory=dict)

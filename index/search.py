@@ -58,7 +58,7 @@ class HybridSearcher:
         rows = set(dense) | set(lexical)
         missing = [r for r in rows if r not in dense]
         if missing:
-            vectors = self.index.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
+            vectors = self.index.vectors.rows(np.array(missing, dtype=np.int64))
             dense.update(zip(missing, (vectors @ qv[0]).tolist()))
         w = self.weights.dense
         fused = sorted(
@@ -74,9 +74,9 @@ class HybridSearcher:
     def _dense_scores(self, qv: np.ndarray) -> dict[int, float]:
         n = self.weights.candidates
         scores, ids = self.index.vectors.search(qv, min(n, self.index.vectors.ntotal))
-        dense = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+        dense = {int(i): float(s) for s, i in zip(scores, ids) if i >= 0}
         s_scores, s_ids = self.index.sentence_vectors.search(qv, min(3 * n, self.index.sentence_vectors.ntotal))
-        for s, i in zip(s_scores[0], s_ids[0]):
+        for s, i in zip(s_scores, s_ids):
             if i < 0:
                 continue
             row = int(self._sentence_rows[i])

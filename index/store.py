@@ -4,9 +4,9 @@ Layout (see DESIGN.md)::
 
     manifest.json            Manifest
     paragraphs.jsonl         one Paragraph a line, in vector order
-    vectors.faiss            paragraph vectors (inner product on unit vectors)
-    sentences.jsonl          one SentenceInfo a line (paragraph row, span, entities)
-    sentence_vectors.faiss   sentence vectors, in sentences.jsonl order
+    vectors.npy/.faiss/.docs.json           paragraph vectors (index.vectors.FaissVectorStore)
+    sentences.jsonl                         one SentenceInfo a line (paragraph row, span, entities)
+    sentence_vectors.npy/.faiss/.docs.json  sentence vectors, in sentences.jsonl order
     bm25/                    bm25s' own files (numpy arrays + JSON, no pickle)
 """
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import bm25s
-import faiss
 import numpy as np
 
 from corpus.errors import IndexError_
@@ -33,14 +32,16 @@ from index.annotate import Annotator
 from index.atomic import replace_dir
 from index.encoder import Encoder
 from index.lexical import tokenize
-from index.manifest import FORMAT_VERSION, MANIFEST, Manifest
+from index.manifest import FORMAT_VERSION, MANIFEST, Manifest, package_version
 from index.types import SentenceInfo
+from index.vectors import FaissVectorStore, StorePlan
 
 PARAGRAPHS = "paragraphs.jsonl"
-VECTORS = "vectors.faiss"
+VECTORS = "vectors"  # vectors.npy, vectors.faiss, vectors.docs.json
 SENTENCES = "sentences.jsonl"
-SENTENCE_VECTORS = "sentence_vectors.faiss"
+SENTENCE_VECTORS = "sentence_vectors"
 BM25_DIR = "bm25"
+_FILES = (PARAGRAPHS, SENTENCES, BM25_DIR) + tuple(f"{n}.{ext}" for n in (VECTORS, SENTENCE_VECTORS) for ext in ("npy", "faiss", "docs.json"))
 LEXICAL = {"tokenizer": "words-stopwords-snowball-english", "k1": 1.5, "b": 0.75, "method": "lucene"}
 
 
@@ -51,7 +52,7 @@ def embedding_text(paragraph: Paragraph) -> str:
 
 def build_key(model: str, annotator: str) -> str:
     """Hash of every setting that changes what is built (model, annotator, format)."""
-    key = json.dumps([FORMAT_VERSION, model, annotator, LEXICAL, "section-prefix-v1"])
+    key = json.dumps([FORMAT_VERSION, package_version(), model, annotator, LEXICAL, "section-prefix-v1"])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -64,7 +65,7 @@ def is_current(folder: Path, documents: Sequence[Document], model: str, annotato
     return (
         manifest.corpus_hash == corpus_hash(documents)
         and manifest.build_key == build_key(model, annotator)
-        and all((folder / name).exists() for name in (PARAGRAPHS, VECTORS, SENTENCES, SENTENCE_VECTORS, BM25_DIR))
+        and all((folder / name).exists() for name in _FILES)
     )
 
 
@@ -76,45 +77,75 @@ def _check_target(folder: Path) -> None:
                           hint="choose another --index")
 
 
+@dataclass(frozen=True)
+class _DocumentPart:
+    """One document's share of an index: paragraphs, sentences (rows relative), vectors."""
+
+    paragraphs: list[Paragraph]
+    sentences: list[SentenceInfo]
+    paragraph_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+
 def build_index(
     documents: Sequence[Document],
     folder: Path,
     encoder: Encoder,
     annotator: Annotator,
     *,
+    previous: "LoadedIndex | None" = None,
+    plan: StorePlan = StorePlan(),
     progress: bool = False,
-    on_stage: Callable[[str], None] = lambda stage: None,
-) -> Manifest:
+) -> tuple[Manifest, dict]:
     """Build the index of ``documents`` into ``folder``, replacing any previous one atomically.
+
+    With ``previous`` (the loaded old index, built with the same settings) only new and
+    changed files are cleaned, annotated and embedded; unchanged files keep their
+    paragraphs, ids and vectors. Rows follow sorted document order either way, so the
+    result equals a full rebuild. Returns the manifest and the counts ``added``,
+    ``changed``, ``removed``, ``unchanged``, ``paragraphs``.
 
     Everything is written into a temporary sibling folder first; only a complete,
     flushed index is swapped in, so a crash leaves the previous index untouched.
     """
     folder = Path(folder)
     _check_target(folder)
-    paragraphs = [p for doc in documents for p in doc.paragraphs]
-    if not paragraphs:
+    documents = sorted(documents, key=lambda d: d.doc)
+    if not any(doc.paragraphs for doc in documents):
         raise IndexError_("nothing to index: the corpus has no paragraphs")
+    key = build_key(encoder.name, annotator.name)
+    old_files = previous.manifest.files if previous and previous.manifest.build_key == key else {}
+    reused = {d.doc: previous.document_part(d.doc) for d in documents if old_files.get(d.doc) == d.sha256}
+    to_compute = [d for d in documents if d.doc not in reused]
+    parts = {**reused, **_compute_parts(to_compute, encoder, annotator, progress)}
+    changed = sum(d.doc in old_files for d in to_compute)
+    counts = {
+        "added": len(to_compute) - changed,
+        "changed": changed,
+        "removed": len(set(old_files) - {d.doc for d in documents}),
+        "unchanged": len(reused),
+    }
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; an index is an ordinary folder
     try:
-        on_stage("sentences")
-        sentences = _sentences(paragraphs, annotator)
-        on_stage("embedding")
-        texts = [embedding_text(p) for p in paragraphs] + [
-            paragraphs[s.row].text[s.start : s.end] for s in sentences
-        ]
-        vectors = encoder.encode(texts, progress=progress)
-        para_vectors, sent_vectors = vectors[: len(paragraphs)], vectors[len(paragraphs) :]
-        on_stage("writing")
+        paragraphs: list[Paragraph] = []
+        sentences: list[SentenceInfo] = []
+        paragraph_store, sentence_store = FaissVectorStore(encoder.dimension, plan), FaissVectorStore(encoder.dimension, plan)
+        for doc in documents:
+            part = parts[doc.doc]
+            offset = len(paragraphs)
+            paragraphs += part.paragraphs
+            sentences += [SentenceInfo(x.row + offset, x.start, x.end, x.entities) for x in part.sentences]
+            paragraph_store.add(doc.doc, part.paragraph_vectors)
+            sentence_store.add(doc.doc, part.sentence_vectors)
         _write_jsonl(tmp / PARAGRAPHS, (p.to_dict() for p in paragraphs))
         _write_jsonl(tmp / SENTENCES, ({"row": s.row, "start": s.start, "end": s.end,
                                          "entities": [list(e) for e in s.entities]} for s in sentences))
-        _write_faiss(tmp / VECTORS, para_vectors)
-        _write_faiss(tmp / SENTENCE_VECTORS, sent_vectors)
+        paragraph_store.save(tmp, VECTORS)
+        sentence_store.save(tmp, SENTENCE_VECTORS)
         _write_bm25(tmp / BM25_DIR, paragraphs)
         manifest = Manifest(
             model=encoder.name,
@@ -122,9 +153,10 @@ def build_index(
             counts={"documents": len(documents), "paragraphs": len(paragraphs), "sentences": len(sentences)},
             corpus_hash=corpus_hash(documents),
             files={doc.doc: doc.sha256 for doc in documents},
-            build_key=build_key(encoder.name, annotator.name),
+            build_key=key,
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            faiss_type="Flat",
+            faiss_type=paragraph_store.factory,
+            faiss_recall_at_10=paragraph_store.recall_at_10,
             lexical=LEXICAL,
             annotator=annotator.name,
         )
@@ -134,7 +166,28 @@ def build_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return manifest
+    return manifest, {**counts, "paragraphs": len(paragraphs)}
+
+
+def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annotator, progress: bool) -> dict[str, _DocumentPart]:
+    """Split, annotate and embed ``documents`` in one batch (length-sorted by the encoder)."""
+    paragraphs = [p for d in documents for p in d.paragraphs]
+    sentences = _sentences(paragraphs, annotator)
+    texts = [embedding_text(p) for p in paragraphs] + [paragraphs[x.row].text[x.start : x.end] for x in sentences]
+    vectors = encoder.encode(texts, progress=progress) if texts else np.zeros((0, encoder.dimension), np.float32)
+    paragraph_vectors, sentence_vectors = vectors[: len(paragraphs)], vectors[len(paragraphs) :]
+    parts, row, sent = {}, 0, 0
+    for doc in documents:
+        n = len(doc.paragraphs)
+        own = [x for x in sentences[sent:] if x.row < row + n]
+        parts[doc.doc] = _DocumentPart(
+            list(doc.paragraphs),
+            [SentenceInfo(x.row - row, x.start, x.end, x.entities) for x in own],
+            paragraph_vectors[row : row + n],
+            sentence_vectors[sent : sent + len(own)],
+        )
+        row, sent = row + n, sent + len(own)
+    return parts
 
 
 def _sentences(paragraphs: Sequence[Paragraph], annotator: Annotator) -> list[SentenceInfo]:
@@ -147,12 +200,6 @@ def _write_jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _write_faiss(path: Path, vectors: np.ndarray) -> None:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(path))
 
 
 def _write_bm25(path: Path, paragraphs: Sequence[Paragraph]) -> None:
@@ -176,10 +223,22 @@ class LoadedIndex:
     folder: Path
     manifest: Manifest
     paragraphs: list[Paragraph]
-    vectors: faiss.Index
+    vectors: FaissVectorStore
     sentences: list[SentenceInfo]
-    sentence_vectors: faiss.Index
+    sentence_vectors: FaissVectorStore
     bm25: bm25s.BM25
+
+    def document_part(self, doc: str) -> _DocumentPart:
+        """Everything this index holds for ``doc`` (rows relative to its first paragraph)."""
+        rows = [i for i, p in enumerate(self.paragraphs) if p.doc == doc]
+        first = rows[0] if rows else 0
+        own = [s for s in self.sentences if first <= s.row < first + len(rows)]
+        return _DocumentPart(
+            [self.paragraphs[i] for i in rows],
+            [SentenceInfo(s.row - first, s.start, s.end, s.entities) for s in own],
+            np.array(self.vectors.vectors_of(doc)),
+            np.array(self.sentence_vectors.vectors_of(doc)),
+        )
 
     def sentence_rows(self) -> dict[int, list[int]]:
         """Map paragraph row -> indices of its sentences."""
@@ -205,8 +264,8 @@ def load_index(folder: Path, *, model: str | None = None) -> LoadedIndex:
     sentences = _read_part(folder, SENTENCES, lambda path: [
         SentenceInfo(r["row"], r["start"], r["end"], tuple(tuple(e) for e in r["entities"])) for r in _read_jsonl(path)
     ])
-    vectors = _read_part(folder, VECTORS, lambda path: faiss.read_index(str(path)))
-    sentence_vectors = _read_part(folder, SENTENCE_VECTORS, lambda path: faiss.read_index(str(path)))
+    vectors = FaissVectorStore.load(folder, VECTORS)
+    sentence_vectors = FaissVectorStore.load(folder, SENTENCE_VECTORS)
     bm25 = _read_part(folder, BM25_DIR, lambda path: bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False))
     counts = manifest.counts
     problems = []
@@ -214,8 +273,10 @@ def load_index(folder: Path, *, model: str | None = None) -> LoadedIndex:
         problems.append(f"{len(paragraphs)} paragraphs, {vectors.ntotal} vectors, manifest says {counts.get('paragraphs')}")
     if len(sentences) != counts.get("sentences") or sentence_vectors.ntotal != len(sentences):
         problems.append(f"{len(sentences)} sentences, {sentence_vectors.ntotal} sentence vectors, manifest says {counts.get('sentences')}")
-    if vectors.d != manifest.dimension or sentence_vectors.d != manifest.dimension:
-        problems.append(f"vector dimension {vectors.d}, manifest says {manifest.dimension}")
+    if vectors.dimension != manifest.dimension or sentence_vectors.dimension != manifest.dimension:
+        problems.append(f"vector dimension {vectors.dimension}, manifest says {manifest.dimension}")
+    if vectors.documents() != sorted({p.doc for p in paragraphs}):
+        problems.append("the vectors' documents differ from the paragraphs'")
     if int(bm25.scores.get("num_docs", -1)) != len(paragraphs):
         problems.append(f"BM25 holds {bm25.scores.get('num_docs')} paragraphs, not {len(paragraphs)}")
     if any(not 0 <= s.row < len(paragraphs) for s in sentences):

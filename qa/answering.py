@@ -109,7 +109,7 @@ def score_sentences(
         ids = sentence_ids.get(row_of[hit.paragraph.id], [])
         if not ids:
             continue
-        vectors = index.sentence_vectors.reconstruct_batch(np.array(ids, dtype=np.int64))
+        vectors = index.sentence_vectors.rows(np.array(ids, dtype=np.int64))
         dense = vectors @ query_vector
         context_terms = set(tokenize(f"{hit.paragraph.title} {hit.paragraph.section}"))
         for sid, d in zip(ids, dense.tolist()):

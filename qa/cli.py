@@ -46,10 +46,12 @@ def cmd_index(args, settings) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
-        counts = report.manifest.counts
+        counts, changes = report.manifest.counts, report.changes
         verb = "built" if report.built else "up to date, nothing to do:"
-        print(f"index {verb} {report.folder} — {counts['documents']} documents, "
-              f"{counts['paragraphs']} paragraphs, {counts['sentences']} sentences ({report.seconds:.1f} s)")
+        detail = ", ".join(f"{changes[k]} {k}" for k in ("added", "changed", "removed", "unchanged") if changes[k])
+        print(f"index {verb} {report.folder} — {counts['documents']} documents ({detail}), "
+              f"{counts['paragraphs']} paragraphs, {counts['sentences']} sentences, "
+              f"{report.manifest.faiss_type} vectors ({report.seconds:.1f} s)")
     return 0
 
 

@@ -24,16 +24,19 @@ class IndexReport:
     manifest: Manifest
     seconds: float
     warnings: tuple[str, ...]
+    changes: dict  # {"added", "changed", "removed", "unchanged", "paragraphs"}
 
     def to_dict(self) -> dict:
         """JSON form for ``qa index --json``."""
         return {
             "built": self.built,
+            **self.changes,
             "index": str(self.folder),
             "documents": self.manifest.counts["documents"],
-            "paragraphs": self.manifest.counts["paragraphs"],
             "sentences": self.manifest.counts["sentences"],
             "model": self.manifest.model,
+            "faiss_type": self.manifest.faiss_type,
+            "faiss_recall_at_10": self.manifest.faiss_recall_at_10,
             "corpus_hash": self.manifest.corpus_hash,
             "built_at": self.manifest.built_at,
             "seconds": round(self.seconds, 2),
@@ -64,17 +67,21 @@ def update_index(
 
     documents = load_corpus(settings.corpus, warn=collect)
     annotator_name = annotator.name if annotator else default_annotator_name()
-    if not force and is_current(settings.index, documents, settings.model, annotator_name) and _loads(settings):
-        return IndexReport(False, settings.index, Manifest.read(settings.index), time.perf_counter() - started, tuple(warnings))
+    previous = None if force else _load_or_none(settings)
+    if previous is not None and is_current(settings.index, documents, settings.model, annotator_name):
+        unchanged = {"added": 0, "changed": 0, "removed": 0, "unchanged": len(documents),
+                     "paragraphs": previous.manifest.counts["paragraphs"]}
+        return IndexReport(False, settings.index, previous.manifest, time.perf_counter() - started,
+                           tuple(warnings), unchanged)
     encoder = encoder or SentenceTransformerEncoder(settings.model)
     annotator = annotator or default_annotator()
-    manifest = build_index(documents, settings.index, encoder, annotator, progress=progress)
-    return IndexReport(True, settings.index, manifest, time.perf_counter() - started, tuple(warnings))
+    manifest, changes = build_index(documents, settings.index, encoder, annotator, previous=previous, progress=progress)
+    return IndexReport(True, settings.index, manifest, time.perf_counter() - started, tuple(warnings), changes)
 
 
-def _loads(settings: Settings) -> bool:
+def _load_or_none(settings: Settings):
+    """The current index if it loads cleanly with these settings, else None (rebuild all)."""
     try:
-        load_index(settings.index, model=settings.model)
+        return load_index(settings.index, model=settings.model)
     except IndexError_:
-        return False
-    return True
+        return None

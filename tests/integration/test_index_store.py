@@ -19,17 +19,20 @@ def test_round_trip_keeps_paragraphs_vectors_and_counts(seed_index_dir, seed_doc
     assert index.vectors.ntotal == len(expected)
     assert index.sentence_vectors.ntotal == len(index.sentences) > len(expected)
     # Stored vectors are the model's normalised embeddings (inner product = cosine).
-    stored = index.vectors.reconstruct(0)
+    stored = index.vectors.rows(np.array([0]))[0]
     assert np.isclose(np.linalg.norm(stored), 1.0, atol=1e-4)
     sentence = index.sentences[0]
     text = index.paragraphs[sentence.row].text[sentence.start : sentence.end]
-    assert float(index.sentence_vectors.reconstruct(0) @ encoder.encode([text])[0]) > 0.999
+    assert float(index.sentence_vectors.rows(np.array([0]))[0] @ encoder.encode([text])[0]) > 0.999
+    scores, rows = index.vectors.search(stored, 3)
+    assert rows[0] == 0 and np.isclose(scores[0], 1.0, atol=1e-4)
 
 
 def test_manifest_records_what_was_built(seed_index_dir, seed_documents, encoder):
     manifest = Manifest.read(seed_index_dir)
     assert manifest.model == encoder.name and manifest.dimension == encoder.dimension == 384
     assert manifest.metric == "inner_product" and manifest.faiss_type == "Flat"
+    assert manifest.faiss_recall_at_10 is None  # exact search: nothing to measure
     assert manifest.counts["paragraphs"] == sum(len(d.paragraphs) for d in seed_documents)
     assert manifest.counts["documents"] == 2
     assert set(manifest.files) == {d.doc for d in seed_documents}
@@ -59,9 +62,9 @@ def test_wrong_model_is_refused(copy_of_index):
 
 
 def test_truncated_faiss_file_is_reported(copy_of_index):
-    path = copy_of_index / VECTORS
+    path = copy_of_index / f"{VECTORS}.faiss"
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(IndexError_, match="vectors.faiss cannot be read"):
+    with pytest.raises(IndexError_, match="vectors.faiss/.npy cannot be read"):
         load_index(copy_of_index)
 
 

@@ -1,0 +1,216 @@
+"""Vector stores: the small interface search needs, and its FAISS implementation.
+
+A store keeps, per document, the vectors of that document's items (paragraphs or
+sentences) in order. Rows are numbered document by document in sorted document order,
+so a store built incrementally (delete the changed documents, add them again) has the
+same rows as one built from scratch.
+
+On disk a FAISS store is three files beside each other::
+
+    <name>.npy         exact float32 vectors, one row per item (memory-mapped on load)
+    <name>.docs.json   [[doc, count], ...] in row order, and how the index was built
+    <name>.faiss       the search structure: exact (IndexFlatIP) below ``exact_below``
+                       rows, IVF with 8-bit scalar quantisation above it, whose candidates
+                       are re-ranked with the exact vectors
+
+A distributed engine (e.g. Milvus through pymilvus) can implement the same protocol.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import faiss
+import numpy as np
+
+from corpus.errors import IndexError_
+
+
+class VectorStore(Protocol):
+    """Unit vectors grouped by document, searchable by inner product."""
+
+    dimension: int
+
+    @property
+    def ntotal(self) -> int:
+        """Number of stored vectors."""
+        ...
+
+    def add(self, doc: str, vectors: np.ndarray) -> None:
+        """Store ``vectors`` as document ``doc``'s items (replacing none: delete first)."""
+        ...
+
+    def delete(self, doc: str) -> None:
+        """Forget every vector of ``doc`` (no-op for an unknown document)."""
+        ...
+
+    def vectors_of(self, doc: str) -> np.ndarray:
+        """The exact vectors of ``doc``, in item order."""
+        ...
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The exact vectors at global ``rows``."""
+        ...
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (scores, rows) for one query vector; rows are -1 past the end."""
+        ...
+
+    def save(self, folder: Path, name: str) -> None:
+        """Write the store into ``folder`` under ``name``."""
+        ...
+
+
+@dataclass(frozen=True)
+class StorePlan:
+    """How a FAISS search structure is chosen by size."""
+
+    exact_below: int = 100_000
+    nprobe: int = 64
+    rerank: int = 50
+    recall_sample: int = 200
+
+    def factory(self, n: int) -> str:
+        """FAISS factory string for ``n`` vectors."""
+        if n < self.exact_below:
+            return "Flat"
+        nlist = int(min(65536, max(64, math.sqrt(n))))
+        return f"IVF{nlist},SQ8"
+
+
+class FaissVectorStore:
+    """:class:`VectorStore` on local disk with FAISS (see the module docstring).
+
+    >>> store = FaissVectorStore(384)                          # doctest: +SKIP
+    >>> store.add("a.txt", vectors); store.save(folder, "vectors")  # doctest: +SKIP
+    """
+
+    def __init__(self, dimension: int, plan: StorePlan = StorePlan()):
+        self.dimension = dimension
+        self.plan = plan
+        self._docs: dict[str, np.ndarray] = {}
+        self._matrix: np.ndarray | None = None  # all rows, in sorted-document order
+        self._index: faiss.Index | None = None
+        self.factory = "Flat"
+        self.recall_at_10: float | None = None
+
+    @property
+    def ntotal(self) -> int:
+        """Number of stored vectors."""
+        return sum(len(v) for v in self._docs.values())
+
+    def documents(self) -> list[str]:
+        """Stored documents in row order."""
+        return sorted(self._docs)
+
+    def add(self, doc: str, vectors: np.ndarray) -> None:
+        """See :class:`VectorStore`."""
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
+        if doc in self._docs:
+            raise ValueError(f"{doc} is already stored; delete it first")
+        self._docs[doc] = vectors
+        self._invalidate()
+
+    def delete(self, doc: str) -> None:
+        """See :class:`VectorStore`."""
+        if self._docs.pop(doc, None) is not None:
+            self._invalidate()
+
+    def vectors_of(self, doc: str) -> np.ndarray:
+        """See :class:`VectorStore`."""
+        return np.asarray(self._docs[doc])
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """See :class:`VectorStore`."""
+        return np.asarray(self._all()[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """See :class:`VectorStore`. Approximate indexes re-rank with the exact vectors."""
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        index = self._search_index()
+        if self.factory == "Flat":
+            scores, ids = index.search(query, k)
+            return scores[0], ids[0]
+        _, ids = index.search(query, max(k, self.plan.rerank))
+        ids = ids[0][ids[0] >= 0]
+        exact = self.rows(ids) @ query[0]
+        order = np.argsort(-exact, kind="stable")[:k]
+        scores = np.full(k, -np.inf, dtype=np.float32)
+        rows = np.full(k, -1, dtype=np.int64)
+        scores[: len(order)], rows[: len(order)] = exact[order], ids[order]
+        return scores, rows
+
+    def save(self, folder: Path, name: str) -> None:
+        """See :class:`VectorStore`. Also measures recall@10 of an approximate index."""
+        matrix = self._all()
+        np.save(folder / f"{name}.npy", matrix, allow_pickle=False)
+        index = self._search_index()
+        faiss.write_index(index, str(folder / f"{name}.faiss"))
+        meta = {"docs": [[d, len(self._docs[d])] for d in self.documents()], "factory": self.factory,
+                "dimension": self.dimension, "recall_at_10": self.recall_at_10, "nprobe": self.plan.nprobe}
+        (folder / f"{name}.docs.json").write_text(json.dumps(meta), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, name: str, plan: StorePlan = StorePlan()) -> "FaissVectorStore":
+        """Read a store written by :meth:`save`; raises :class:`IndexError_` when damaged."""
+        try:
+            meta = json.loads((folder / f"{name}.docs.json").read_text("utf-8"))
+            matrix = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            index = faiss.read_index(str(folder / f"{name}.faiss"))
+        except FileNotFoundError as e:
+            raise IndexError_(f"the index at {folder} is incomplete: {Path(e.filename).name} is missing") from e
+        except (OSError, RuntimeError, ValueError, json.JSONDecodeError) as e:
+            raise IndexError_(f"the index at {folder} is damaged: {name}.faiss/.npy cannot be read "
+                              "(truncated or not written by this program)") from e
+        counts = [int(c) for _, c in meta["docs"]]
+        if matrix.ndim != 2 or matrix.shape[0] != sum(counts) or index.ntotal != matrix.shape[0] \
+                or matrix.shape[1] != meta["dimension"] or index.d != matrix.shape[1]:
+            raise IndexError_(f"the index at {folder} is inconsistent: {name} holds {matrix.shape[0]} vectors, "
+                              f"its search structure {index.ntotal}, its document list {sum(counts)}")
+        store = cls(int(meta["dimension"]), plan)
+        offsets = np.cumsum([0] + counts)
+        store._docs = {d: matrix[a:b] for (d, _), a, b in zip(meta["docs"], offsets[:-1], offsets[1:])}
+        store._matrix, store._index = matrix, index
+        store.factory, store.recall_at_10 = meta["factory"], meta.get("recall_at_10")
+        if hasattr(index, "nprobe"):
+            index.nprobe = plan.nprobe
+        return store
+
+    def _invalidate(self) -> None:
+        self._matrix = None
+        self._index = None
+
+    def _all(self) -> np.ndarray:
+        if self._matrix is None:
+            parts = [self._docs[d] for d in self.documents()]
+            self._matrix = np.concatenate(parts) if parts else np.zeros((0, self.dimension), np.float32)
+        return self._matrix
+
+    def _search_index(self) -> faiss.Index:
+        if self._index is None:
+            matrix = np.ascontiguousarray(self._all(), dtype=np.float32)
+            self.factory = self.plan.factory(len(matrix))
+            index = faiss.index_factory(self.dimension, self.factory, faiss.METRIC_INNER_PRODUCT)
+            if not index.is_trained:
+                sample = matrix[np.random.default_rng(0).permutation(len(matrix))[: 256 * index.nlist]]
+                index.train(sample)
+                index.nprobe = self.plan.nprobe
+            index.add(matrix)
+            self._index = index
+            self.recall_at_10 = None if self.factory == "Flat" else self._measure_recall(matrix)
+        return self._index
+
+    def _measure_recall(self, matrix: np.ndarray) -> float:
+        """recall@10 of this store's search against exact search, on a sample of queries."""
+        rng = np.random.default_rng(1)
+        sample = rng.choice(len(matrix), size=min(self.plan.recall_sample, len(matrix)), replace=False)
+        queries = matrix[sample] + rng.normal(0, 0.05, (len(sample), self.dimension)).astype(np.float32)
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        exact = faiss.IndexFlatIP(self.dimension)
+        exact.add(matrix)
+        _, truth = exact.search(queries, 10)
+        found = [len(set(self.search(q, 10)[1]) & set(t)) / 10 for q, t in zip(queries, truth)]
+        return float(np.mean(found))

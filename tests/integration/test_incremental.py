@@ -1,0 +1,80 @@
+"""Incremental re-indexing: only new and changed files are embedded; result equals a rebuild."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+
+from corpus import default_corpus_dir
+from index.store import load_index
+from qa.engine import Engine
+from qa.indexing import update_index
+from qa.settings import Settings
+
+
+class CountingEncoder:
+    """The real encoder, counting how many texts it is asked to embed."""
+
+    def __init__(self, real):
+        self.real, self.name, self.dimension, self.texts = real, real.name, real.dimension, 0
+
+    def encode(self, texts, *, progress=False):
+        self.texts += len(texts)
+        return self.real.encode(texts, progress=progress)
+
+
+NEW_DOC = """Harbour Report
+
+The harbour authority opened a third container terminal in March, raising capacity to nine million containers a year.
+
+Dredging of the northern channel will finish next spring, allowing larger ships to dock.
+"""
+
+
+def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, annotator):
+    corpus = tmp_path / "docs"
+    shutil.copytree(default_corpus_dir(), corpus)
+    settings = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "index"))
+    counting = CountingEncoder(encoder)
+
+    first = update_index(settings, counting, annotator=annotator)
+    assert first.changes == {"added": 2, "changed": 0, "removed": 0, "unchanged": 0, "paragraphs": 51}
+    before = load_index(settings.index)
+    untouched_ids = [p.id for p in before.paragraphs if p.doc.startswith("000_")]
+
+    (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
+    small = corpus / "002_9584fc23a3ef617f.txt"
+    small.write_text(small.read_text("utf-8").replace("Thirty countries", "Thirty-one countries"), "utf-8")
+    counting.texts = 0
+    second = update_index(settings, counting, annotator=annotator)
+    assert second.changes["added"] == 1 and second.changes["changed"] == 1 and second.changes["unchanged"] == 1
+    # Only the new and the edited file were embedded (paragraphs + sentences of those two).
+    changed = load_index(settings.index)
+    expected = sum(1 for p in changed.paragraphs if not p.doc.startswith("000_"))
+    expected += sum(1 for s in changed.sentences if not changed.paragraphs[s.row].doc.startswith("000_"))
+    assert counting.texts == expected
+    assert [p.id for p in changed.paragraphs if p.doc.startswith("000_")] == untouched_ids
+
+    (corpus / "002_9584fc23a3ef617f.txt").unlink()
+    third = update_index(settings, counting, annotator=annotator)
+    assert third.changes["removed"] == 1 and third.changes["added"] == 0
+
+    full = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "full"))
+    update_index(full, encoder, annotator=annotator, force=True)
+    inc, ref = load_index(settings.index), load_index(full.index)
+    assert inc.paragraphs == ref.paragraphs and inc.sentences == ref.sentences
+    assert np.allclose(inc.vectors.rows(np.arange(inc.vectors.ntotal)), ref.vectors.rows(np.arange(ref.vectors.ntotal)), atol=1e-5)
+    assert inc.manifest.corpus_hash == ref.manifest.corpus_hash
+
+    a = Engine.open(settings, encoder=encoder, build_if_missing=False)
+    b = Engine.open(full, encoder=encoder, build_if_missing=False)
+    for question in ("When will the northern channel dredging finish?", "Which vessel should the Houthis release?"):
+        x, y = a.ask(question), b.ask(question)
+        assert x.text == y.text and [h.paragraph.id for h in x.passages] == [h.paragraph.id for h in y.passages]
+
+
+def test_unchanged_corpus_is_skipped(tmp_path, encoder, annotator):
+    settings = Settings.resolve(env={}, index=str(tmp_path / "index"))
+    update_index(settings, encoder, annotator=annotator)
+    report = update_index(settings, encoder, annotator=annotator)
+    assert report.built is False and report.changes["unchanged"] == 2

@@ -1,0 +1,59 @@
+"""FaissVectorStore: per-document add/delete, save/load, exact vs approximate search."""
+import numpy as np
+import pytest
+
+from corpus.errors import IndexError_
+from index.vectors import FaissVectorStore, StorePlan
+
+
+def unit(rows, dim=32, seed=0):
+    v = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_rows_follow_sorted_documents_whatever_the_insertion_order(tmp_path):
+    a, b = unit(3, seed=1), unit(2, seed=2)
+    store = FaissVectorStore(32)
+    store.add("b.txt", b)
+    store.add("a.txt", a)
+    assert store.documents() == ["a.txt", "b.txt"] and store.ntotal == 5
+    assert np.allclose(store.rows(np.array([0, 3])), np.stack([a[0], b[0]]))
+    scores, rows = store.search(b[1], 2)
+    assert rows[0] == 4 and np.isclose(scores[0], 1.0, atol=1e-5)
+    store.delete("a.txt")
+    assert store.ntotal == 2 and store.search(b[1], 1)[1][0] == 1
+
+
+def test_save_load_round_trip(tmp_path):
+    store = FaissVectorStore(32)
+    store.add("a", unit(4))
+    store.save(tmp_path, "v")
+    loaded = FaissVectorStore.load(tmp_path, "v")
+    assert loaded.documents() == ["a"] and loaded.factory == "Flat"
+    assert np.allclose(loaded.vectors_of("a"), unit(4))
+    with pytest.raises(ValueError):
+        loaded.add("a", unit(1))
+
+
+def test_large_stores_use_an_approximate_index_with_measured_recall(tmp_path):
+    plan = StorePlan(exact_below=500, nprobe=16, rerank=50, recall_sample=100)
+    centers = unit(20, seed=3)
+    data = centers[np.random.default_rng(4).integers(0, 20, 3000)] + np.random.default_rng(5).normal(0, 0.3, (3000, 32))
+    data = (data / np.linalg.norm(data, axis=1, keepdims=True)).astype(np.float32)
+    store = FaissVectorStore(32, plan)
+    store.add("big", data)
+    store.save(tmp_path, "v")
+    assert store.factory.startswith("IVF") and store.factory.endswith("SQ8")
+    assert store.recall_at_10 is not None and store.recall_at_10 >= 0.9
+    loaded = FaissVectorStore.load(tmp_path, "v", plan)
+    scores, rows = loaded.search(data[123], 5)
+    assert rows[0] == 123 and scores[0] == pytest.approx(1.0, abs=1e-5)  # re-ranked with exact vectors
+
+
+def test_damaged_store_is_reported(tmp_path):
+    store = FaissVectorStore(32)
+    store.add("a", unit(4))
+    store.save(tmp_path, "v")
+    (tmp_path / "v.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexError_, match="cannot be read"):
+        FaissVectorStore.load(tmp_path, "v")
