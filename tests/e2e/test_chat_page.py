@@ -173,3 +173,17 @@ def luminance(css_colour: str) -> float:
     """Rough 0..1 lightness of an ``rgb(...)``/``rgba(...)`` CSS colour."""
     r, g, b = (float(x) for x in css_colour[css_colour.index("(") + 1:].rstrip(")").split(",")[:3])
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_documents_are_not_reachable_by_path(server, e2e_corpus):
+    import urllib.error
+    import urllib.request
+
+    from corpus import default_corpus_dir
+
+    bundled = sorted(p for p in default_corpus_dir().iterdir() if p.suffix == ".txt")[0]
+    for path in (e2e_corpus / "lighthouse.txt", bundled):
+        for route in ("gradio_api/file=", "file="):
+            with pytest.raises(urllib.error.HTTPError) as failure:
+                urllib.request.urlopen(f"{server.url}{route}{path}", timeout=10)
+            assert failure.value.code in (403, 404), (route, path)
