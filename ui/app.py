@@ -6,7 +6,9 @@ Also serves the ``ask`` API endpoint: a question in, ``Answer.to_dict()`` out.
 """
 # No `from __future__ import annotations` here: Gradio reads the gr.Request / gr.EventData
 # hints of the event functions below at run time, and gradio is imported inside build_app.
+import errno
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -159,6 +161,21 @@ def page_theme(gr):
     return gr.themes.Soft(font=system, font_mono=mono)
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail fast, before minutes of loading, when ``host:port`` cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as err:
+        in_use = err.errno == errno.EADDRINUSE
+        raise QAError(f"cannot listen on {host}:{port}: {err.strerror or err}",
+                      hint="is another server running there? pick a free port with --port" if in_use
+                      else "check --host") from err
+
+
 def _import_gradio() -> None:
     import gradio  # noqa: F401  (warms the import while the engine loads)
 
@@ -172,6 +189,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
+    check_port(host, port)
     loader = threading.Thread(target=_import_gradio, daemon=True)
     loader.start()
     engine = Engine.open(settings, progress=True, warn=warn)
@@ -184,8 +202,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
         demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=False,
                     ssr_mode=False, mcp_server=False, css=CSS, theme=page_theme(gr))
     except OSError as err:
-        raise QAError(f"cannot listen on {host}:{port} ({err}); is another server running there?",
-                      hint="pick a free one with --port") from err
+        raise QAError(f"cannot listen on {host}:{port}: {err}", hint="pick a free port with --port") from err
     url = f"http://{'[' + host + ']' if ':' in host else host}:{demo.server_port}/"
     print(f"citeqa: serving {settings.corpus} (index {settings.index}) at {url}  "
           f"— ready in {time.perf_counter() - started:.1f} s; Ctrl+C to stop", flush=True)
