@@ -187,3 +187,14 @@ def test_documents_are_not_reachable_by_path(server, e2e_corpus):
             with pytest.raises(urllib.error.HTTPError) as failure:
                 urllib.request.urlopen(f"{server.url}{route}{path}", timeout=10)
             assert failure.value.code in (403, 404), (route, path)
+
+
+def test_busy_port_is_a_one_line_error(server):
+    import subprocess
+
+    from tests.e2e.conftest import QA
+
+    port = server.url.rstrip("/").rsplit(":", 1)[1]
+    result = subprocess.run([QA, "serve", "--port", port], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
