@@ -254,7 +254,7 @@ def _footer_start(units: list[list[_Line]]) -> int:
 def _chrome_like(unit: list[_Line]) -> bool:
     kind = unit[0].kind
     if kind == "text":
-        return len(unit) == 1 and _is_heading_like(unit[0].text)
+        return len(unit) == 1 and is_heading_like(unit[0].text)
     return kind != "md_heading"
 
 
@@ -333,7 +333,8 @@ def _heading_text(line: _Line) -> str:
     return _MD_HEADING.fullmatch(line.text)["text"]
 
 
-def _is_heading_like(text: str) -> bool:
+def is_heading_like(text: str) -> bool:
+    """A short line (few words, no closing sentence punctuation) that can head a section."""
     return len(text.split()) <= 10 and len(text) <= 80 and not _HEADING_END.search(text) and any(
         ch.isalpha() for ch in text
     )
@@ -355,10 +356,10 @@ def _blocks(units: list[list[_Line]], title: str) -> list[Block]:
         if _LEAD_IN.fullmatch(text):
             continue
         alone = len(unit) == 1 and _blank_or_edge(units, i - 1) and _blank_or_edge(units, i + 1)
-        if alone and _is_heading_like(text):
+        if alone and is_heading_like(text):
             blocks.append(Block("heading", text, first.start, first.end))
             continue
-        if len(unit) > 1 and _is_heading_like(first.text) and 2 * len(first.text) <= len(unit[1].text):
+        if len(unit) > 1 and is_heading_like(first.text) and 2 * len(first.text) <= len(unit[1].text):
             blocks.append(Block("heading", first.text, first.start, first.end))
             unit = unit[1:]
         blocks.append(_paragraph(unit))

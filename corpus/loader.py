@@ -71,9 +71,8 @@ def load_corpus(folder: Path, warn: Callable[[str], None]) -> list[Document]:
         known = ", ".join(SUPPORTED_SUFFIXES)
         warn(f"skipped {sum(skipped.values())} file(s) in formats other than {known}: {kinds}")
     if not documents:
-        # The wording keeps ".txt or .md documents" that callers and tests match on.
         raise CorpusError(
-            f"corpus folder {folder} holds no readable .txt or .md documents (nor .html, .htm or .pdf)"
+            f"corpus folder {folder} holds no readable documents (.txt, .md, .html, .htm, .pdf)"
         )
     return documents
 

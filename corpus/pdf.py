@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from corpus.cleaning import Block, _is_heading_like, classify_line, collapse_whitespace
+from corpus.cleaning import Block, is_heading_like, classify_line, collapse_whitespace
 from corpus.errors import CorpusError
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def _drop_running_heads(pages: list[list[_Line | None]]) -> list[list[_Line | No
     for lines in pages:
         present = [line for line in lines if line]
         edges.update({key(line) for line in present[:1] + present[-1:]})
-    running = {k for k, count in edges.items() if count >= max(3, 0.6 * len(pages)) and _is_heading_like(k)}
+    running = {k for k, count in edges.items() if count >= max(3, 0.6 * len(pages)) and is_heading_like(k)}
     return [[line if line and key(line) not in running else None for line in lines] for lines in pages]
 
 
@@ -204,9 +204,9 @@ def _continues(current: list[_Line], line: _Line, width: int) -> bool:
     if line.text[0].islower():
         return True
     starts_block = line.text[0].isupper() or _SECTION_NUMBER.match(line.text)
-    if len(current) == 1 and _is_heading_like(previous) and starts_block:
+    if len(current) == 1 and is_heading_like(previous) and starts_block:
         return bool(_JOINING_END.search(previous))  # else a title-like line above text
-    if _SECTION_NUMBER.match(line.text) and _is_heading_like(line.text) and _SENTENCE_END.search(previous):
+    if _SECTION_NUMBER.match(line.text) and is_heading_like(line.text) and _SENTENCE_END.search(previous):
         return False  # a numbered heading after a finished sentence
     if not _SENTENCE_END.search(previous):
         return True
@@ -227,7 +227,7 @@ def _title(units: list[tuple[int, list[_Line]]], meta_title: str) -> tuple[str, 
     """The title and the units left: page 1's first line is the title if it copies /Title or stands for it."""
     if units and units[0][0] == 1 and len(units[0][1]) == 1:
         first = units[0][1][0].text
-        if first.casefold() == meta_title.casefold() or (not meta_title and _is_heading_like(first)):
+        if first.casefold() == meta_title.casefold() or (not meta_title and is_heading_like(first)):
             return first, units[1:]
     return meta_title, units
 
@@ -237,10 +237,10 @@ def _settle(units: list[tuple[int, list[_Line]]]) -> tuple[list[Block], list[int
     blocks, numbers = [], []
     for i, (number, unit) in enumerate(units):
         block = _join(unit)
-        short = len(unit) == 1 and _is_heading_like(block.text)
+        short = len(unit) == 1 and is_heading_like(block.text)
         if short:
             following = units[i + 1][1] if i + 1 < len(units) else None
-            if following and not (len(following) == 1 and _is_heading_like(following[0].text)):
+            if following and not (len(following) == 1 and is_heading_like(following[0].text)):
                 block = Block("heading", block.text, block.start, block.end)
             elif len(block.text.split()) < 4 or _SECTION_NUMBER.match(block.text):
                 continue  # a chapter heading right above a section heading, or a stray label

@@ -28,7 +28,7 @@ def _fix_hint(error: QAError, settings) -> str:
     if isinstance(error, IndexError_):
         return f"; rebuild it with: qa index --corpus {settings.corpus} --index {settings.index}"
     if isinstance(error, CorpusError):
-        return "; point --corpus (or QA_CORPUS) at a folder of .txt or .md files"
+        return "; point --corpus (or QA_CORPUS) at a folder of .txt, .md, .html or .pdf files"
     return ""
 
 

@@ -149,20 +149,20 @@ def test_unreadable_files_are_skipped_with_one_warning_each(tmp_path):
     (tmp_path / "blob.txt").write_bytes(b"\x00\x01\x02binary")
     (tmp_path / "empty.md").write_bytes(b"  \n")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")
-    (tmp_path / "paper.pdf").write_bytes(b"%PDF")
+    (tmp_path / "paper.docx").write_bytes(b"PK\x03\x04")
     (tmp_path / "README").write_text("no extension", encoding="utf-8")
     docs, warnings = load(tmp_path)
     assert [d.doc for d in docs] == ["good.txt"]
     assert len(warnings) == 3
     assert "blob.txt" in warnings[0] and "binary" in warnings[0]
     assert "empty.md" in warnings[1]
-    assert warnings[2].startswith("skipped 3 file(s)") and ".pdf" in warnings[2]
+    assert warnings[2].startswith("skipped 3 file(s)") and ".docx" in warnings[2]
 
 
 @pytest.mark.parametrize("make, message", [
     (lambda p: p / "missing", "does not exist"),
     (lambda p: (p / "file.txt").write_text(PAGE) and p / "file.txt", "is not a directory"),
-    (lambda p: p, "holds no readable .txt or .md documents"),
+    (lambda p: p, "holds no readable documents"),
 ])
 def test_bad_folders_raise_one_clear_error(tmp_path, make, message):
     with pytest.raises(CorpusError, match=message):
