@@ -21,9 +21,9 @@ from qa.types import Answer
 # Thumb icons drawn inline: emoji fonts are not everywhere (a bare Linux box shows boxes).
 _THUMB_PATH = ("M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6"
                "C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z")
-_THUMB = {v: (f'<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"{turn}>'
-              f'<path fill="currentColor" d="{_THUMB_PATH}"/></svg>')
-          for v, turn in (("up", ""), ("down", ' style="transform: rotate(180deg)"'))}
+_THUMB = {v: (f'<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">'
+              f'<path fill="currentColor"{turn} d="{_THUMB_PATH}"/></svg>')
+          for v, turn in (("up", ""), ("down", ' transform="rotate(180 12 12)"'))}
 _MARKER = re.compile(r"\[(\d+)\]")
 _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")  # an escaped [n]: a marker, not a link, left plain
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>{}|!#~])")
