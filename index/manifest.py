@@ -61,6 +61,9 @@ class Manifest:
                 f"the index at {folder} was written by a newer version "
                 f"({data.get('version')}, format {data.get('format')}); this version reads format {FORMAT_VERSION}"
             )
+        if data.get("format", 0) < FORMAT_VERSION:
+            raise IndexError_(f"the index at {folder} is in an older format ({data.get('format')}); "
+                              f"this version reads format {FORMAT_VERSION}")
         known = set(cls.__dataclass_fields__)
         try:
             return cls(**{k: v for k, v in data.items() if k in known})

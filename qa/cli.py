@@ -35,7 +35,8 @@ def _fix_hint(error: QAError, settings) -> str:
 def _settings(args):
     from qa.settings import Settings
 
-    return Settings.resolve(corpus=args.corpus, index=args.index, model=args.model, k=getattr(args, "k", None))
+    return Settings.resolve(corpus=args.corpus, index=args.index, model=args.model, k=getattr(args, "k", None),
+                            feedback=getattr(args, "feedback", None))
 
 
 def cmd_index(args, settings) -> int:
@@ -128,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="serve the chat page")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--feedback", metavar="FILE", help="where thumbs up/down are appended (env QA_FEEDBACK; "
+                   "default: <index>.feedback.jsonl beside the index folder)")
     p.set_defaults(run=cmd_serve)
     return parser
 
