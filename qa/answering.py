@@ -59,6 +59,7 @@ class ScoredSentence:
     coverage: float
     score: float
     covered: frozenset[str]
+    topical: frozenset[str]  # covered in the sentence's own words, not just by its document's title
 
     @property
     def text(self) -> str:
@@ -111,22 +112,24 @@ def score_sentences(
             continue
         vectors = index.sentence_vectors.rows(np.array(ids, dtype=np.int64))
         dense = vectors @ query_vector
-        context_terms = set(tokenize(f"{hit.paragraph.title} {hit.paragraph.section}"))
+        title_terms = set(tokenize(hit.paragraph.title))
+        context_terms = title_terms | set(tokenize(hit.paragraph.section))
         for sid, d in zip(ids, dense.tolist()):
             info = index.sentences[sid]
             text = hit.paragraph.text[info.start : info.end]
-            words = set(tokenize(text)) | context_terms
+            own = set(tokenize(text))
             for acronym, expansion in acronyms.items():
-                if acronym in words:
-                    words |= expansion
-            covered = frozenset(terms & words)
+                if acronym in own:
+                    own |= expansion
+            covered = frozenset(terms & (own | context_terms))
+            topical = frozenset((terms & own) - title_terms)
             coverage = sum(idf(t) for t in covered) / total
             score = (
                 policy.dense_weight * d
                 + policy.coverage_weight * coverage
                 + policy.passage_weight * hit.score / best_passage
             )
-            out.append(ScoredSentence(hit, info, d, coverage, score, covered))
+            out.append(ScoredSentence(hit, info, d, coverage, score, covered, topical))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -159,8 +162,8 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
     for s in scored:
         if len(chosen) >= policy.max_sentences or s.score < policy.follow_ratio * first.score:
             break
-        if s is first:
-            continue
+        if s is first or not s.topical:
+            continue  # a sentence that only shares the document's name is not on topic
         chosen.append(s)
         covered |= s.covered
     return chosen, ""

@@ -98,3 +98,11 @@ def test_eval_on_a_small_gold_file(engine):
     assert metrics["abstain_answerable"] <= 0.2
     for key in ("recall@1", "recall@3", "abstain_unanswerable", "latency_ms_p50", "latency_ms_p95"):
         assert key in metrics
+
+
+def test_extra_sentences_must_share_the_topic_not_just_the_document_name(engine):
+    # "Joint Declaration" also appears inside a Ukraine paragraph: naming the document is
+    # not being on topic.
+    answer = engine.ask("What does the G7 Defense Joint Declaration say about the Middle East?")
+    assert not answer.abstained
+    assert {c.hit.paragraph.section for c in answer.citations} == {"Middle East"}
