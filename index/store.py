@@ -30,6 +30,7 @@ from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 from index.annotate import Annotator
 from index.atomic import replace_dir
+from index.lock import build_lock
 from index.encoder import Encoder
 from index.lexical import tokenize
 from index.manifest import FORMAT_VERSION, MANIFEST, Manifest, package_version
@@ -109,6 +110,11 @@ def build_index(
     flushed index is swapped in, so a crash leaves the previous index untouched.
     """
     folder = Path(folder)
+    with build_lock(folder):
+        return _build_locked(documents, folder, encoder, annotator, previous, plan, progress)
+
+
+def _build_locked(documents, folder, encoder, annotator, previous, plan, progress) -> tuple[Manifest, dict]:
     _check_target(folder)
     documents = sorted(documents, key=lambda d: d.doc)
     if not any(doc.paragraphs for doc in documents):

@@ -21,6 +21,7 @@ from typing import Callable
 from corpus.errors import QAError
 from qa.conversation import example_questions, standalone_question
 from qa.engine import Engine
+from qa.live import LiveEngine
 from qa.feedback import FeedbackStore, feedback_path
 from qa.settings import Settings
 from ui.render import Turn, conversation_markdown, e, render_conversation
@@ -180,6 +181,22 @@ def _import_gradio() -> None:
     import gradio  # noqa: F401  (warms the import while the engine loads)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+QUEUE_CONCURRENCY = 2
+QUEUE_SIZE = 256
+
+
+def _auth_from_env() -> tuple[str, str] | None:
+    """Login for the page from ``QA_AUTH=user:password`` (None: no login)."""
+    value = os.environ.get("QA_AUTH", "")
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise QAError("QA_AUTH must look like user:password")
+    return user, password
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
           warn: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> int:
     """Build the index if it is missing, then serve the chat page until interrupted.
@@ -192,15 +209,21 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     check_port(host, port)
     loader = threading.Thread(target=_import_gradio, daemon=True)
     loader.start()
-    engine = Engine.open(settings, progress=True, warn=warn)
+    auth = _auth_from_env()
+    if host not in LOOPBACK:
+        warn(f"listening on {host}: the page is reachable from other machines"
+             + ("" if auth else " without a login (set QA_AUTH=user:password to require one)"))
+    engine = LiveEngine(Engine.open(settings, progress=True, warn=warn))
     engine.ask("warm-up question")  # the first question pays one-off costs; pay them now
     loader.join()
     import gradio as gr
 
     demo = build_app(engine, FeedbackStore(feedback_path(settings)))
+    # Answers are CPU-bound on a small machine: two at a time, a bounded waiting line.
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_SIZE)
     try:
         demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=False,
-                    ssr_mode=False, mcp_server=False, css=CSS, theme=page_theme(gr))
+                    ssr_mode=False, mcp_server=False, css=CSS, theme=page_theme(gr), auth=auth)
     except OSError as err:
         raise QAError(f"cannot listen on {host}:{port}: {err}", hint="pick a free port with --port") from err
     url = f"http://{'[' + host + ']' if ':' in host else host}:{demo.server_port}/"
