@@ -5,6 +5,7 @@ import os
 import platform
 import resource
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +21,15 @@ def pct(values, q: float) -> float:
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MiB (ru_maxrss is KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def own_peak_rss_mb() -> float:
+    """Peak RSS of this process image only (VmHWM). ``ru_maxrss`` survives fork+exec, so a
+    child started by a big parent would report the parent's peak."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return peak_rss_mb()
 
 
 def load() -> str:
@@ -44,3 +54,27 @@ def machine() -> str:
             pass
     return (f"{cpu}, {os.cpu_count()} cores, {ram:.1f} GiB RAM, Python {platform.python_version()} "
             f"({sys.executable}), " + ", ".join(versions))
+
+
+class Timed:
+    """Wraps an encoder or annotator, adding up the seconds spent in its one method."""
+
+    def __init__(self, inner, method: str):
+        self.inner, self.method, self.seconds, self.items = inner, method, 0.0, 0
+        self.name = inner.name
+        if hasattr(inner, "dimension"):
+            self.dimension = inner.dimension
+
+    def __getattr__(self, attr):
+        if attr != self.__dict__.get("method"):
+            return getattr(self.inner, attr)
+
+        def timed(texts, **kwargs):
+            started = time.perf_counter()
+            try:
+                return getattr(self.inner, attr)(texts, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.items += len(texts)
+
+        return timed

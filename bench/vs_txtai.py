@@ -55,7 +55,15 @@ def txtai_child(paragraphs: str, questions: str, model_dir: str, variant: str, r
 
     print(json.dumps({"version": version("txtai"), "variant": variant, "first_index_s": first_s,
                       "build_s": build_s, "latencies_ms": latencies, "ranked": ranked,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_rss_mb": _vm_hwm_mb()}))
+
+
+def _vm_hwm_mb() -> float:
+    """Peak RSS of this process image (VmHWM; ru_maxrss would carry the parent's peak over exec)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
