@@ -19,9 +19,12 @@ from corpus.decoding import decode_bytes
 from corpus.errors import CorpusError
 from corpus.html import HTML_SUFFIXES, read_html
 from corpus.pdf import PDF_SUFFIXES, read_pdf
+from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 
 TEXT_SUFFIXES = (".txt", ".md")
+MAX_PARAGRAPH_CHARS = 2000  # longer blocks are cut into chunks of whole sentences
+MAX_FILE_BYTES = int(float(os.environ.get("QA_MAX_FILE_MB", "20")) * 1024 * 1024)
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
 
 
@@ -95,15 +98,20 @@ def _walk(folder: Path) -> Iterable[Path]:
 
 def _load_file(path: Path, doc: str, warn: Callable[[str], None]) -> Document | None:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES and path.suffix.lower() not in PDF_SUFFIXES:  # PDFs are big with images
+            warn(f"skipped {doc}: {size / 2**20:.0f} MB is over the {MAX_FILE_BYTES / 2**20:.0f} MB limit "
+                 "(raise it with QA_MAX_FILE_MB)")
+            return None
         data = path.read_bytes()
-    except OSError as e:
+    except OSError as e:  # vanished, unreadable, a symlink loop, ...
         warn(f"skipped {doc}: cannot be read ({e.strerror or e})")
         return None
     if not data.strip():
         warn(f"skipped {doc}: the file is empty")
         return None
     suffix = path.suffix.lower()
-    pages = None
+    pages, source = None, None
     try:
         if suffix in HTML_SUFFIXES:
             page = read_html(data, doc)
@@ -111,11 +119,12 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None]) -> Document | 
             page = read_pdf(data, doc)
             pages = page.pages
         else:
-            page = clean_page(decode_bytes(data, doc), Path(doc).stem)
+            source = decode_bytes(data, doc)
+            page = clean_page(source, Path(doc).stem)
     except CorpusError as e:
         warn(f"skipped {e}")
         return None
-    paragraphs = _paragraphs(doc, page.title, page.blocks, pages)
+    paragraphs = _paragraphs(doc, page.title, page.blocks, pages, source)
     if not paragraphs:
         warn(f"skipped {doc}: no paragraph left after cleaning")
         return None
@@ -128,25 +137,79 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None]) -> Document | 
     )
 
 
-def _paragraphs(doc: str, title: str, blocks: Iterable[Block], pages: Iterable[int] | None) -> list[Paragraph]:
-    """Number the paragraph blocks from 1; each takes the nearest heading above as section."""
+def _paragraphs(doc: str, title: str, blocks: Iterable[Block], pages: Iterable[int] | None,
+                source: str | None = None) -> list[Paragraph]:
+    """Number the paragraph blocks from 1; each takes the nearest heading above as section.
+
+    A block longer than ``MAX_PARAGRAPH_CHARS`` becomes several paragraphs of whole
+    sentences; with ``source`` (the text spans point into) each gets its own span.
+    """
     paragraphs, section = [], ""
     for block, page in zip(blocks, pages if pages is not None else repeat(None)):
         if block.kind == "heading":
             section = block.text
             continue
-        number = len(paragraphs) + 1
-        paragraphs.append(
-            Paragraph(
-                id=f"{doc}#p{number}",
-                doc=doc,
-                title=title,
-                section=section,
-                number=number,
-                text=block.text,
-                start=block.start,
-                end=block.end,
-                page=page,
-            )
-        )
+        chunks = chunk_spans(block.text, MAX_PARAGRAPH_CHARS)
+        for (a, b), (start, end) in zip(chunks, _source_spans(source, block, chunks)):
+            number = len(paragraphs) + 1
+            paragraphs.append(Paragraph(f"{doc}#p{number}", doc, title, section, number,
+                                        block.text[a:b], start, end, page))
     return paragraphs
+
+
+def chunk_spans(text: str, limit: int) -> list[tuple[int, int]]:
+    """Spans of ``text`` cut into runs of whole sentences of at most ``limit`` characters.
+
+    A single sentence over the limit is cut at the last space before it (or hard at the
+    limit when there is none).
+
+    >>> chunk_spans("One two. Three four. Five.", 12)
+    [(0, 8), (9, 20), (21, 26)]
+    """
+    if len(text) <= limit:
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    start = end = 0
+    for s_start, s_end in split_sentences(text):
+        if s_end - start > limit and end > start:
+            spans.append((start, end))
+            start = s_start
+        while s_end - start > limit:
+            cut = text.rfind(" ", start + 1, start + limit)
+            cut = cut if cut > start else start + limit
+            spans.append((start, cut))
+            start = cut + 1 if text[cut : cut + 1] == " " else cut
+        end = s_end
+    if end > start:
+        spans.append((start, end))
+    return spans
+
+
+def _source_spans(source: str | None, block: Block, chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Map spans of the whitespace-collapsed ``block.text`` to spans of ``source`` (one pass).
+
+    Falls back to the whole block's span when there is no source or the block's text is
+    not a whitespace-collapsed copy of it (e.g. de-hyphenated PDF text).
+    """
+    whole = [(block.start, block.end)] * len(chunks)
+    if source is None or len(chunks) == 1:
+        return whole
+    first, last = {}, {}  # collapsed offset -> source index of that character
+    wanted_first = {a for a, _ in chunks}
+    wanted_last = {b - 1 for _, b in chunks}
+    position, in_space = 0, False
+    for i in range(block.start, block.end):
+        if source[i].isspace():
+            if not in_space and position:
+                in_space = True
+                position += 1
+            continue
+        in_space = False
+        if position in wanted_first:
+            first[position] = i
+        if position in wanted_last:
+            last[position] = i + 1
+        position += 1
+    if any(a not in first or b - 1 not in last for a, b in chunks):
+        return whole
+    return [(first[a], last[b - 1]) for a, b in chunks]
