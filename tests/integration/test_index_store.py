@@ -108,8 +108,8 @@ def test_crash_mid_build_leaves_previous_index_intact(copy_of_index, seed_docume
     after = {p.name: p.read_bytes() for p in copy_of_index.iterdir() if p.is_file()}
     assert after == before
     load_index(copy_of_index, model=encoder.name)
-    leftovers = [p.name for p in copy_of_index.parent.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    leftovers = [p.name for p in copy_of_index.parent.iterdir() if ".building-" in p.name]
+    assert leftovers == []  # no half-built folder is left behind
 
 
 def test_rebuild_replaces_the_index_whole(copy_of_index, seed_documents, encoder, annotator):
@@ -127,3 +127,12 @@ def test_a_folder_that_is_not_an_index_is_never_overwritten(tmp_path, seed_docum
     with pytest.raises(IndexError_, match="not an index"):
         build_index(seed_documents, precious, encoder, annotator)
     assert (precious / "todo.txt").read_text() == "keep me"
+
+
+def test_manifest_with_another_dimension_is_refused(copy_of_index):
+    path = copy_of_index / "manifest.json"
+    data = json.loads(path.read_text())
+    data["dimension"] = 768
+    path.write_text(json.dumps(data))
+    with pytest.raises(IndexError_, match="dimension"):
+        load_index(copy_of_index)
