@@ -86,6 +86,9 @@ _PROSE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 _HEADING_END = re.compile(r"[.!?;:,\u2026][\"'\u201d\u2019)\]]*$")
 
 _FOOTER_MARKERS = frozenset({"to_top", "copyright", "updated", "contact"})
+_CHROME_KINDS = frozenset({"rule", "to_top", "link_label", "date", "dateline", "source", "copyright",
+                           "contact", "updated", "byline", "nav"})
+_SENTENCE_STOP = re.compile(r"""[.!?:;)\]"'”’»]$""")
 
 
 @dataclass(frozen=True)
@@ -178,9 +181,17 @@ def _split_lines(text: str) -> list[_Line]:
     for raw in text.split("\n"):
         stripped = raw.strip()
         start = offset + (len(raw) - len(raw.lstrip())) if stripped else offset
-        lines.append(_Line(start, start + len(stripped), stripped, classify_line(stripped)))
+        kind = classify_line(stripped)
+        if kind in _CHROME_KINDS and lines and _continues_sentence(lines[-1]):
+            kind = "text"  # "...held that the\ncopyright of the photo..." is one sentence
+        lines.append(_Line(start, start + len(stripped), stripped, kind))
         offset += len(raw) + 1
     return lines
+
+
+def _continues_sentence(previous: _Line) -> bool:
+    """True when ``previous`` is prose that stops mid-sentence, so the next line goes on with it."""
+    return previous.kind == "text" and len(previous.text.split()) >= 3 and not _SENTENCE_STOP.search(previous.text)
 
 
 def _metadata(lines: list[_Line]) -> dict:
@@ -236,13 +247,19 @@ def _footer_start(units: list[list[_Line]]) -> int:
     tail = len(units)
     while tail > 0 and _footer_compatible(units[tail - 1]):
         tail -= 1
-    # Pages that end every section with "back to top" have a footer only after the last one.
+    # Pages that end every section with "back to top" have a footer only after the last one,
+    # and only if a footer follows it (another marker, or nothing but chrome).
     tops = [i for i, unit in enumerate(units) if unit[0].kind == "to_top"]
-    markers = [
-        i
-        for i in range(tail, len(units))
-        if units[i][0].kind in _FOOTER_MARKERS and (units[i][0].kind != "to_top" or i == tops[-1])
-    ]
+
+    def opens_footer(i: int) -> bool:
+        if units[i][0].kind != "to_top":
+            return True
+        after = units[i + 1 :]
+        return i == tops[-1] and (
+            any(u[0].kind in _FOOTER_MARKERS for u in after) or all(u[0].kind != "text" for u in after)
+        )
+
+    markers = [i for i in range(tail, len(units)) if units[i][0].kind in _FOOTER_MARKERS and opens_footer(i)]
     if not markers:
         return len(units)
     start = markers[0]
