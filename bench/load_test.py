@@ -1,0 +1,218 @@
+"""Load test of the `ask` API: many concurrent gradio_client users against one `qa serve`.
+
+    python bench/load_test.py [--clients 50] [--seconds 60] [--max-requests 20000]
+                              [--corpus DIR] [--index DIR] [--url URL --pid PID]
+
+Without ``--url`` it builds the index if needed (``qa index``), starts ``qa serve`` on a
+free 127.0.0.1 port, and stops it at the end. With ``--url`` it attaches to a running
+server (loopback addresses only); pass ``--pid`` to get its memory figures.
+
+Each client is a thread with its own ``gradio_client.Client`` calling ``/ask`` in a
+loop, closed loop (next question as soon as the answer arrives), cycling through a
+fixed list of questions (answerable and unanswerable) from a different starting point.
+Prints requests, errors (with the first messages), latency p50/p95/max, throughput,
+and the server's RSS at ready, after a warm-up round and after the load, with the
+load average. Targets: 0 errors, p95 <= 2 s, RSS growth (after warm-up) <= 50 MB.
+
+First run (defaults, 2 cores shared with the 50 client threads and other jobs, load
+average 5.8 -> 12.0): 564 requests, 0 errors, p50 5.15 s, p95 8.04 s, max 10.95 s,
+9.1 requests/s; RSS 613 MiB at ready, 627 after warm-up, 711 after (+84 MiB).
+With a closed loop the latency is the queue: 50 clients / 9 req/s ~ 5.5 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import pct  # noqa: E402
+from ui_latency import ENV, QA, free_port, stop, wait_http  # noqa: E402
+
+QUESTIONS = [
+    "How many countries are involved in the Global Partnership?",
+    "Which vessel should the Houthis release?",
+    "How many experts attended the Global Partnership meeting?",
+    "What do the ministers say about North Korea?",
+    "Which UN Security Council resolution on Gaza do the ministers welcome?",
+    "freedom of navigation Red Sea",
+    "Why does the G7 care about the Taiwan Strait?",
+    "What did the leaders pledge in 2002?",
+    "Who took part in the G7 Defense Ministers meeting in Naples?",
+    "What support do the ministers give to Ukraine?",
+    "What is said about the Indo-Pacific?",
+    "What is the Global Partnership Against the Spread of Weapons and Materials of Mass Destruction?",
+    "Which countries' defense ministers signed the declaration?",
+    "What does the declaration say about Iran?",
+    "nuclear security",
+    "What is the capital of Australia?",  # unanswerable from here on
+    "How many hostages were released last week?",
+    "What percentage of GDP do G7 members commit to spend on defense?",
+    "Who won the football world cup in 2022?",
+    "<script>alert(1)</script> what about Africa?",
+]
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def rss_mb(pid: int | None) -> float | None:
+    """VmRSS of process ``pid`` in MiB, from /proc (None when unknown)."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def fmt_mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} MiB"
+
+
+class Results:
+    """Latencies and errors from all client threads (appended under a lock)."""
+
+    def __init__(self, max_requests: int):
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.abstained = 0
+        self.started = 0
+        self.max_requests = max_requests
+
+    def claim(self) -> bool:
+        """Reserve one request under the hard cap."""
+        with self.lock:
+            if self.started >= self.max_requests:
+                return False
+            self.started += 1
+            return True
+
+
+def client_loop(url: str, offset: int, deadline: list[float], results: Results, ready: threading.Barrier,
+                go: threading.Event) -> None:
+    """One user: its own Client, questions in a loop until ``deadline[0]`` or the cap.
+
+    Every client connects first; the clock starts (``go``) once all of them are ready.
+    """
+    from gradio_client import Client
+
+    try:
+        client = Client(url, verbose=False)
+    except Exception as err:  # noqa: BLE001 - a client that cannot connect is an error to report
+        with results.lock:
+            results.errors.append(f"connect: {type(err).__name__}: {err}")
+        ready.wait()
+        return
+    ready.wait()
+    go.wait()
+    i = offset
+    while time.monotonic() < deadline[0] and results.claim():
+        question = QUESTIONS[i % len(QUESTIONS)]
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            data = client.predict(question, api_name="/ask")
+            elapsed = time.perf_counter() - t0
+            problem = None if isinstance(data, dict) and "answer" in data else f"unexpected reply {data!r:.200}"
+        except Exception as err:  # noqa: BLE001
+            elapsed, problem, data = time.perf_counter() - t0, f"{type(err).__name__}: {err}", None
+        with results.lock:
+            results.latencies.append(elapsed)
+            if problem:
+                results.errors.append(f"{question!r}: {problem}")
+            elif data.get("abstained"):
+                results.abstained += 1
+
+
+def warm_up(url: str) -> None:
+    """Ask every question once (first-time costs should not count as growth)."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    for question in QUESTIONS:
+        client.predict(question, api_name="/ask")
+
+
+def run(url: str, pid: int | None, clients: int, seconds: float, max_requests: int) -> None:
+    """Warm up, then drive the load and print the figures."""
+    rss_ready = rss_mb(pid)
+    warm_up(url)
+    rss_before = rss_mb(pid)
+    results = Results(max_requests)
+    ready, go, deadline = threading.Barrier(clients + 1), threading.Event(), [float("inf")]
+    threads = [threading.Thread(target=client_loop, args=(url, c, deadline, results, ready, go), daemon=True)
+               for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    load_start = os.getloadavg()[0]
+    started = time.monotonic()
+    deadline[0] = started + seconds
+    go.set()
+    for thread in threads:
+        thread.join(seconds + 120)
+    wall = time.monotonic() - started
+    rss_after = rss_mb(pid)
+    lat = results.latencies
+    print(f"clients {clients}, {seconds:.0f} s, server {url} (pid {pid or 'unknown'})")
+    print(f"load average 1 min: {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end "
+          f"({os.cpu_count()} cores)")
+    print(f"requests {len(lat)} ({results.abstained} abstained), errors {len(results.errors)}")
+    for message in results.errors[:5]:
+        print(f"  error: {message[:300]}")
+    if lat:
+        print(f"latency p50 {pct(lat, 0.5):.2f} s, p95 {pct(lat, 0.95):.2f} s, max {max(lat):.2f} s")
+        print(f"throughput {len(lat) / wall:.1f} requests/s over {wall:.1f} s")
+    growth = None if rss_after is None or rss_before is None else rss_after - rss_before
+    print(f"server RSS: at ready {fmt_mb(rss_ready)}, after warm-up {fmt_mb(rss_before)}, "
+          f"after load {fmt_mb(rss_after)} (growth {'n/a' if growth is None else f'{growth:+.0f} MiB'})")
+    ok = not results.errors and lat and pct(lat, 0.95) <= 2.0 and (growth is None or growth <= 50)
+    print("targets (0 errors, p95 <= 2 s, RSS growth <= 50 MB):", "met" if ok else "NOT met")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--max-requests", type=int, default=20_000, help="hard cap on requests in total")
+    parser.add_argument("--corpus", help="corpus folder (default: the bundled one)")
+    parser.add_argument("--index", default=str(Path(tempfile.gettempdir()) / "citeqa-load-test" / "index"),
+                        help="index folder (built with `qa index` when missing or stale)")
+    parser.add_argument("--url", help="attach to this running server instead of starting one")
+    parser.add_argument("--pid", type=int, help="with --url: the server's process id, for its RSS")
+    args = parser.parse_args()
+    if not (1 <= args.clients <= 500 and 0 < args.seconds <= 600 and args.max_requests >= 1):
+        parser.error("--clients 1..500, --seconds up to 600, --max-requests >= 1")
+    if args.url:
+        if urlparse(args.url).hostname not in LOOPBACK:
+            parser.error("--url must be a loopback address (127.0.0.1, localhost, ::1)")
+        run(args.url, args.pid, args.clients, args.seconds, args.max_requests)
+        return 0
+    common = ["--index", args.index] + (["--corpus", args.corpus] if args.corpus else [])
+    subprocess.run([QA, "index", *common], env=ENV, check=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = Path(tempfile.gettempdir()) / f"citeqa-load-test-serve-{port}.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([QA, "serve", *common, "--host", "127.0.0.1", "--port", str(port)],
+                                  env=ENV, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_http(url, server, timeout=180)
+        run(url, server.pid, args.clients, args.seconds, args.max_requests)
+    finally:
+        stop(server)
+    print(f"server log: {log}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
