@@ -66,7 +66,9 @@ _TO_TOP = re.compile(
 )
 _SOURCE = re.compile(r"sources?\s*:\s*(?P<value>\S.*)", _I)
 _COPYRIGHT = re.compile(
-    r"\u00a9|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\s*(?:\u00a9|\(c\)|\d{4})|^copyright\b", _I
+    # "Copyright" alone is not enough: "Copyright of the photograph belongs to..." is prose.
+    r"\u00a9|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\s*(?:\u00a9|\(c\)|\d{4})"
+    r"|^copyright\s*(?:$|[:,]|by\b|notice\b|information\b|policy\b|statement\b)", _I
 )
 _CONTACT = re.compile(
     r"(?:please\s+)?(?:send|e-?mail|direct|address|forward)\s+(?:your\s+|any\s+)?"
@@ -247,17 +249,19 @@ def _footer_start(units: list[list[_Line]]) -> int:
     tail = len(units)
     while tail > 0 and _footer_compatible(units[tail - 1]):
         tail -= 1
-    # Pages that end every section with "back to top" have a footer only after the last one,
-    # and only if a footer follows it (another marker, or nothing but chrome).
+    # Pages that end every section with "back to top" have a footer only after the last
+    # one, and only if no new section (a heading followed by prose) starts after it.
     tops = [i for i, unit in enumerate(units) if unit[0].kind == "to_top"]
 
     def opens_footer(i: int) -> bool:
         if units[i][0].kind != "to_top":
             return True
-        after = units[i + 1 :]
-        return i == tops[-1] and (
-            any(u[0].kind in _FOOTER_MARKERS for u in after) or all(u[0].kind != "text" for u in after)
+        after = [u for u in units[i + 1 :] if u[0].kind != "blank"]
+        new_section = any(
+            len(a) == 1 and a[0].kind == "text" and is_heading_like(a[0].text) and _is_prose(b)
+            for a, b in zip(after, after[1:])
         )
+        return i == tops[-1] and not new_section
 
     markers = [i for i in range(tail, len(units)) if units[i][0].kind in _FOOTER_MARKERS and opens_footer(i)]
     if not markers:
@@ -376,7 +380,8 @@ def _blocks(units: list[list[_Line]], title: str) -> list[Block]:
         if alone and is_heading_like(text):
             blocks.append(Block("heading", text, first.start, first.end))
             continue
-        if len(unit) > 1 and is_heading_like(first.text) and 2 * len(first.text) <= len(unit[1].text):
+        if (len(unit) > 1 and is_heading_like(first.text) and 2 * len(first.text) <= len(unit[1].text)
+                and not unit[1].text[:1].islower()):  # a lower-case next line continues the sentence
             blocks.append(Block("heading", first.text, first.start, first.end))
             unit = unit[1:]
         blocks.append(_paragraph(unit))

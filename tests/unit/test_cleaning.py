@@ -280,3 +280,16 @@ def test_site_name_just_above_the_footer_is_dropped():
     page = clean_page(text)
     assert paragraphs(page) == ["The only paragraph of the page is a sentence."]
     assert page.metadata["source"] == "Example Wire"
+
+
+def test_a_section_after_the_last_back_to_top_is_content_not_footer():
+    text = ("Title Here\n\nFirst paragraph with enough words to be prose.\n\n[back to top]\n\n"
+            "Second Section\n\nThe second section has its own sentence of prose.\n")
+    page = clean_page(text)
+    assert paragraphs(page)[-1] == "The second section has its own sentence of prose."
+    assert [b.text for b in page.blocks if b.kind == "heading"][-1] == "Second Section"
+
+
+def test_wrapped_continuation_lines_are_never_chrome():
+    text = "Title Here\n\nThe court held that the\ncopyright of the photograph belongs to its author.\n"
+    assert paragraphs(clean_page(text)) == ["The court held that the copyright of the photograph belongs to its author."]
