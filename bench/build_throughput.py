@@ -29,37 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from common import load, machine  # noqa: E402
+from common import Timed, load, machine  # noqa: E402
 from corpus import default_corpus_dir  # noqa: E402
 from corpus.loader import load_corpus  # noqa: E402
 from index.annotate import default_annotator  # noqa: E402
 from index.encoder import SentenceTransformerEncoder, resolve_model_path  # noqa: E402
 from qa.indexing import update_index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-
-
-class Timed:
-    """Wraps an encoder or annotator, adding up the seconds spent in its one method."""
-
-    def __init__(self, inner, method: str):
-        self.inner, self.method, self.seconds, self.items = inner, method, 0.0, 0
-        self.name = inner.name
-        if hasattr(inner, "dimension"):
-            self.dimension = inner.dimension
-
-    def __getattr__(self, attr):
-        if attr != self.__dict__.get("method"):
-            return getattr(self.inner, attr)
-
-        def timed(texts, **kwargs):
-            started = time.perf_counter()
-            try:
-                return getattr(self.inner, attr)(texts, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - started
-                self.items += len(texts)
-
-        return timed
 
 
 def copied_corpus(source: Path, copies: int, target: Path) -> Path:
