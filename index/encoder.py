@@ -70,6 +70,9 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         modules = [type(m).__name__ for m in self._model]
         self._traced = None
+        import torch
+
+        self._batch_threads = torch.get_num_threads()
         self._mean_pooled = (
             modules[:2] == ["Transformer", "Pooling"]
             and "token_type_ids" in self._model.tokenizer.model_input_names
@@ -83,6 +86,9 @@ class SentenceTransformerEncoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) == 1 and self._mean_pooled:
             return self._encode_one(texts[0])
+        import torch
+
+        torch.set_num_threads(self._batch_threads)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         bar = None
@@ -106,6 +112,10 @@ class SentenceTransformerEncoder:
         # vectors; bench/query_latency.py). Mean pooling as in the model's Pooling module.
         import torch
 
+        # One short question on 2+ threads is slower, and under CPU contention from other
+        # processes it collapses (470 ms vs 17.7 ms p50 measured here): OpenMP threads wait
+        # for each other. A question runs on one thread; batches use all cores.
+        torch.set_num_threads(1)
         transformer = self._model[0]
         with torch.inference_mode():
             features = transformer.tokenize([text])
