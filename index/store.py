@@ -16,8 +16,10 @@ import json
 import os
 import shutil
 import tempfile
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -185,7 +187,10 @@ def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annot
     parts, row, sent = {}, 0, 0
     for doc in documents:
         n = len(doc.paragraphs)
-        own = [x for x in sentences[sent:] if x.row < row + n]
+        end = sent
+        while end < len(sentences) and sentences[end].row < row + n:  # sentences are in row order
+            end += 1
+        own = sentences[sent:end]
         parts[doc.doc] = _DocumentPart(
             list(doc.paragraphs),
             [SentenceInfo(x.row - row, x.start, x.end, x.entities) for x in own],
@@ -234,14 +239,23 @@ class LoadedIndex:
     sentence_vectors: FaissVectorStore
     bm25: bm25s.BM25
 
+    @cached_property
+    def _ranges(self) -> dict[str, tuple[int, int, int, int]]:
+        """doc -> (first paragraph row, end row, first sentence, end sentence); one pass each."""
+        ranges: dict[str, list[int]] = {}
+        for row, p in enumerate(self.paragraphs):
+            ranges.setdefault(p.doc, [row, row + 1, 0, 0])[1] = row + 1
+        rows = [s.row for s in self.sentences]
+        for r in ranges.values():
+            r[2], r[3] = bisect_left(rows, r[0]), bisect_left(rows, r[1])
+        return {doc: tuple(r) for doc, r in ranges.items()}
+
     def document_part(self, doc: str) -> _DocumentPart:
         """Everything this index holds for ``doc`` (rows relative to its first paragraph)."""
-        rows = [i for i, p in enumerate(self.paragraphs) if p.doc == doc]
-        first = rows[0] if rows else 0
-        own = [s for s in self.sentences if first <= s.row < first + len(rows)]
+        first, end, s_first, s_end = self._ranges[doc]
         return _DocumentPart(
-            [self.paragraphs[i] for i in rows],
-            [SentenceInfo(s.row - first, s.start, s.end, s.entities) for s in own],
+            self.paragraphs[first:end],
+            [SentenceInfo(s.row - first, s.start, s.end, s.entities) for s in self.sentences[s_first:s_end]],
             np.array(self.vectors.vectors_of(doc)),
             np.array(self.sentence_vectors.vectors_of(doc)),
         )
