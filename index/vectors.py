@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +28,13 @@ import faiss
 import numpy as np
 
 from corpus.errors import IndexError_
+
+
+def _no_readahead(matrix: np.ndarray) -> None:
+    """Re-ranking reads scattered rows: without this, readahead maps megabytes per row."""
+    raw = getattr(matrix, "_mmap", None)
+    if raw is not None and hasattr(mmap, "MADV_RANDOM"):
+        raw.madvise(mmap.MADV_RANDOM)
 
 
 class VectorStore(Protocol):
@@ -159,6 +167,7 @@ class FaissVectorStore:
         try:
             meta = json.loads((folder / f"{name}.docs.json").read_text("utf-8"))
             matrix = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            _no_readahead(matrix)
             index = faiss.read_index(str(folder / f"{name}.faiss"))
         except FileNotFoundError as e:
             raise IndexError_(f"the index at {folder} is incomplete: {Path(e.filename).name} is missing") from e
