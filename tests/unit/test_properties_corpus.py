@@ -43,7 +43,9 @@ UNICODE_WORDS = (
 )
 # Random words, and plain words near chrome patterns (months, "top"): inside prose they
 # must stay prose ("copyright 2024", "Updated on" opening a line are notices by design).
-RANDOM_WORD = st.text(st.characters(categories=("Lu", "Ll", "Lo", "Nd")), min_size=1, max_size=10)
+NOTICE_WORDS = frozenset("copyright updated modified revised source sources page by".split())
+RANDOM_WORD = st.text(st.characters(categories=("Lu", "Ll", "Lo", "Nd")), min_size=1, max_size=10).filter(
+    lambda word: word.casefold() not in NOTICE_WORDS)
 TRICKY_WORDS = ("May", "July", "top", "reserved")
 WORD = st.one_of(st.sampled_from(ASCII_WORDS), st.sampled_from(UNICODE_WORDS), RANDOM_WORD,
                  st.sampled_from(TRICKY_WORDS))
@@ -77,7 +79,7 @@ def sentence(draw, min_words: int = 8) -> str:
     """One prose sentence: capitalised, 8-20 words, some commas, closing punctuation."""
     words = draw(st.lists(WORD, min_size=min_words, max_size=20))
     words = [w + "," if draw(st.booleans()) and i % 4 == 3 else w for i, w in enumerate(words)]
-    if words[0].casefold().startswith(("copyright", "source")):
+    if words[0].casefold().startswith(tuple(NOTICE_WORDS)):
         words.insert(0, "the")  # "Copyright by ..." / "Source: ..." open a notice, not prose
     words[0] = words[0][:1].upper() + words[0][1:]
     end = draw(st.sampled_from([".", ".", ".", "!", "?", ".”", "…"]))
