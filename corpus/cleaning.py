@@ -258,7 +258,8 @@ def _footer_start(units: list[list[_Line]]) -> int:
             return True
         after = [u for u in units[i + 1 :] if u[0].kind != "blank"]
         new_section = any(
-            len(a) == 1 and a[0].kind == "text" and is_heading_like(a[0].text) and _is_prose(b)
+            len(a) == 1 and (a[0].kind == "md_heading" or (a[0].kind == "text" and is_heading_like(a[0].text)))
+            and _is_prose(b)
             for a, b in zip(after, after[1:])
         )
         return i == tops[-1] and not new_section
