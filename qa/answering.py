@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -95,13 +96,17 @@ def score_sentences(
     idf: Idf,
     policy: AnswerPolicy,
     acronyms: dict[str, frozenset[str]] | None = None,
+    sentence_terms: Callable[[int, str], frozenset[str]] | None = None,
 ) -> list[ScoredSentence]:
     """Score every sentence of ``hits``, best first.
+
+    ``sentence_terms(sentence_id, text)`` gives a sentence's tokens (the engine caches them).
 
     ``acronyms`` maps an acronym the corpus uses to the question terms it stands for:
     a sentence holding the acronym covers those terms.
     """
     acronyms = acronyms or {}
+    sentence_terms = sentence_terms or (lambda sid, text: frozenset(tokenize(text)))
     terms = set(question_terms) - {t for w in KIND_WORDS for t in tokenize(w)}
     total = sum(idf(t) for t in terms) or 1.0
     best_passage = max((h.score for h in hits), default=1.0) or 1.0
@@ -117,7 +122,7 @@ def score_sentences(
         for sid, d in zip(ids, dense.tolist()):
             info = index.sentences[sid]
             text = hit.paragraph.text[info.start : info.end]
-            own = set(tokenize(text))
+            own = set(sentence_terms(sid, text))
             for acronym, expansion in acronyms.items():
                 if acronym in own:
                     own |= expansion

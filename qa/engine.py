@@ -42,6 +42,14 @@ class Engine:
         self._idf = Idf(index)
         self._sentence_ids = index.sentence_rows()
         self._row_of = {p.id: row for row, p in enumerate(index.paragraphs)}
+        self._terms: dict[int, frozenset[str]] = {}
+
+    def _sentence_terms(self, sentence_id: int, text: str) -> frozenset[str]:
+        """Tokens of a sentence, computed once (the same sentences come back question after question)."""
+        terms = self._terms.get(sentence_id)
+        if terms is None:
+            terms = self._terms[sentence_id] = frozenset(tokenize(text))
+        return terms
 
     @classmethod
     def open(
@@ -89,7 +97,7 @@ class Engine:
         searched = time.perf_counter()
         scored = score_sentences(
             tokenize(question), np.asarray(query_vector), hits[: self.policy.answer_passages],
-            self.index, self._sentence_ids, self._row_of, self._idf, self.policy, acronyms,
+            self.index, self._sentence_ids, self._row_of, self._idf, self.policy, acronyms, self._sentence_terms,
         )
         chosen, reason = choose_sentences(question, scored, self.policy)
         answer = compose_answer(question, chosen, hits[:k], reason)
