@@ -44,7 +44,6 @@ VECTORS = "vectors"  # vectors.npy, vectors.faiss, vectors.docs.json
 SENTENCES = "sentences.jsonl"
 SENTENCE_VECTORS = "sentence_vectors"
 BM25_DIR = "bm25"
-_FILES = (PARAGRAPHS, SENTENCES, BM25_DIR) + tuple(f"{n}.{ext}" for n in (VECTORS, SENTENCE_VECTORS) for ext in ("npy", "faiss", "docs.json"))
 LEXICAL = {"tokenizer": "words-stopwords-snowball-english", "k1": 1.5, "b": 0.75, "method": "lucene"}
 
 
@@ -59,17 +58,9 @@ def build_key(model: str, annotator: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def is_current(folder: Path, documents: Sequence[Document], model: str, annotator: str) -> bool:
-    """True when ``folder`` holds a readable index of exactly this corpus and these settings."""
-    try:
-        manifest = Manifest.read(folder)
-    except IndexError_:
-        return False
-    return (
-        manifest.corpus_hash == corpus_hash(documents)
-        and manifest.build_key == build_key(model, annotator)
-        and all((folder / name).exists() for name in _FILES)
-    )
+def is_current(manifest: Manifest, documents: Sequence[Document], model: str, annotator: str) -> bool:
+    """True when ``manifest`` describes an index of exactly this corpus built with these settings."""
+    return manifest.corpus_hash == corpus_hash(documents) and manifest.build_key == build_key(model, annotator)
 
 
 def _check_target(folder: Path) -> None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from corpus.loader import load_corpus
 from corpus.errors import IndexError_
+from corpus.loader import load_corpus
 from index.annotate import Annotator, default_annotator, default_annotator_name
 from index.encoder import Encoder, SentenceTransformerEncoder
 from index.manifest import Manifest
@@ -68,7 +68,7 @@ def update_index(
     documents = load_corpus(settings.corpus, warn=collect)
     annotator_name = annotator.name if annotator else default_annotator_name()
     previous = None if force else _load_or_none(settings)
-    if previous is not None and is_current(settings.index, documents, settings.model, annotator_name):
+    if previous is not None and is_current(previous.manifest, documents, settings.model, annotator_name):
         unchanged = {"added": 0, "changed": 0, "removed": 0, "unchanged": len(documents),
                      "paragraphs": previous.manifest.counts["paragraphs"]}
         return IndexReport(False, settings.index, previous.manifest, time.perf_counter() - started,
@@ -80,7 +80,8 @@ def update_index(
 
 
 def _load_or_none(settings: Settings):
-    """The current index if it loads cleanly with these settings, else None (rebuild all)."""
+    """The index at ``settings.index`` if it loads cleanly (every file, every count) with
+    these settings, else None (then everything is rebuilt)."""
     try:
         return load_index(settings.index, model=settings.model)
     except IndexError_:
