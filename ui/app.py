@@ -21,8 +21,8 @@ from typing import Callable
 from corpus.errors import QAError
 from qa.conversation import example_questions, standalone_question
 from qa.engine import Engine
-from qa.live import LiveEngine
 from qa.feedback import FeedbackStore, feedback_path
+from qa.live import LiveEngine
 from qa.settings import Settings
 from ui.render import Turn, conversation_markdown, e, render_conversation
 
