@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from importlib import metadata
-from typing import Iterable, Protocol
+from typing import Protocol
 
 Entity = tuple[str, int, int]
 
@@ -98,8 +98,3 @@ def default_annotator() -> Annotator:
     if default_annotator_name() == PatternAnnotator.name:
         return PatternAnnotator()
     return SpacyAnnotator()
-
-
-def labels(entities: Iterable[Entity]) -> set[str]:
-    """The set of labels among ``entities``."""
-    return {label for label, _, _ in entities}

@@ -127,8 +127,6 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vector.numpy(), dtype=np.float32)
 
     def _traced_forward(self, args):
-        import torch
-
         if self._traced is None:
             self._traced = self._trace(args) or False
         if self._traced:

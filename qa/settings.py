@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -64,7 +64,3 @@ class Settings:
             feedback=Path(feedback).expanduser() if feedback else None,
             **extra,
         )
-
-    def with_k(self, k: int | None) -> "Settings":
-        """A copy with another ``k`` (unchanged when ``k`` is None)."""
-        return self if k is None else replace(self, k=k)
