@@ -22,6 +22,8 @@ With a closed loop the latency is the queue: 50 clients / 9 req/s ~ 5.5 s.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -133,37 +135,130 @@ def client_loop(url: str, offset: int, deadline: list[float], results: Results, 
                 results.abstained += 1
 
 
-def warm_up(url: str) -> None:
-    """Ask every question once (first-time costs should not count as growth)."""
-    from gradio_client import Client
+async def http_user(http, url: str, offset: int, deadline: float, results: Results,
+                    fresh_sessions: bool = False) -> None:
+    """One user over Gradio's plain HTTP API: POST /gradio_api/call/ask, then read its event stream.
 
-    client = Client(url, verbose=False)
-    for question in QUESTIONS:
-        client.predict(question, api_name="/ask")
+    The user keeps one session, as a browser page or a ``gradio_client.Client`` does;
+    with ``fresh_sessions`` every request is a new anonymous session (the server keeps
+    a bounded number of them).
+    """
+    i = offset
+    session = f"load-{os.getpid()}-{offset}"
+    while time.monotonic() < deadline and results.claim():
+        question = QUESTIONS[i % len(QUESTIONS)]
+        i += 1
+        t0 = time.perf_counter()
+        data, problem = None, None
+        try:
+            body = {"data": [question]} if fresh_sessions else {"data": [question], "session_hash": session}
+            posted = await http.post(f"{url}gradio_api/call/ask", json=body)
+            posted.raise_for_status()
+            event_id = posted.json()["event_id"]
+            async with http.stream("GET", f"{url}gradio_api/call/ask/{event_id}") as stream:
+                event = None
+                async for line in stream.aiter_lines():
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: ") and event in ("complete", "error"):
+                        payload = json.loads(line[6:])
+                        if event == "error":
+                            problem = f"error event: {payload}"
+                        else:
+                            data = payload[0]
+                        break
+            if problem is None and not (isinstance(data, dict) and "answer" in data):
+                problem = f"unexpected reply {data!r:.200}"
+        except Exception as err:  # noqa: BLE001 - every failure is an error to report
+            problem = f"{type(err).__name__}: {err}"
+        elapsed = time.perf_counter() - t0
+        with results.lock:
+            results.latencies.append(elapsed)
+            if problem:
+                results.errors.append(f"{question!r}: {problem}")
+            elif data.get("abstained"):
+                results.abstained += 1
 
 
-def run(url: str, pid: int | None, clients: int, seconds: float, max_requests: int) -> None:
-    """Warm up, then drive the load and print the figures."""
-    rss_ready = rss_mb(pid)
-    warm_up(url)
-    rss_before = rss_mb(pid)
-    results = Results(max_requests)
+async def http_load(url: str, clients: int, seconds: float, results: Results,
+                    fresh_sessions: bool = False) -> None:
+    """``clients`` concurrent users in one event loop, each with its own connection."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120.0)) as http:
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(http_user(http, url, c, deadline, results, fresh_sessions) for c in range(clients)))
+
+
+def gradio_load(url: str, clients: int, seconds: float, results: Results) -> None:
+    """``clients`` threads, each with its own ``gradio_client.Client`` (heavier on the client side)."""
     ready, go, deadline = threading.Barrier(clients + 1), threading.Event(), [float("inf")]
     threads = [threading.Thread(target=client_loop, args=(url, c, deadline, results, ready, go), daemon=True)
                for c in range(clients)]
     for thread in threads:
         thread.start()
     ready.wait()
-    load_start = os.getloadavg()[0]
-    started = time.monotonic()
-    deadline[0] = started + seconds
+    deadline[0] = time.monotonic() + seconds
     go.set()
     for thread in threads:
         thread.join(seconds + 120)
+
+
+def warm_up(url: str, clients: int, seconds: float, mode: str) -> None:
+    """Ask every question once, then run the same load for ``seconds``.
+
+    One-off costs (first answers, the server's worker threads, allocator arenas and
+    buffers for ``clients`` open requests) are paid here, so RSS growth after it
+    measures what the load keeps: sessions and leaks.
+    """
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    for question in QUESTIONS:
+        client.predict(question, api_name="/ask")
+    if seconds > 0:
+        burst = Results(10 ** 9)
+        drive(url, clients, seconds, burst, mode)
+        if burst.errors:
+            raise SystemExit(f"warm-up failed: {burst.errors[0]}")
+
+
+def drive(url: str, clients: int, seconds: float, results: Results, mode: str) -> None:
+    """Run ``clients`` users of kind ``mode`` for ``seconds``, recording into ``results``."""
+    if mode.startswith("http"):
+        asyncio.run(http_load(url, clients, seconds, results, fresh_sessions=mode == "http-fresh"))
+    else:
+        gradio_load(url, clients, seconds, results)
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of process ``pid`` so far, from /proc (None when unknown)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run(url: str, pid: int | None, clients: int, seconds: float, max_requests: int, mode: str,
+        warm_up_seconds: float) -> bool:
+    """Warm up, then drive the load and print the figures; True when the targets are met."""
+    rss_ready = rss_mb(pid)
+    warm_up(url, clients, warm_up_seconds, mode)
+    rss_before = rss_mb(pid)
+    results = Results(max_requests)
+    load_start, cpu_server, cpu_client = os.getloadavg()[0], cpu_seconds(pid), time.process_time()
+    started = time.monotonic()
+    drive(url, clients, seconds, results, mode)
     wall = time.monotonic() - started
+    cpu_client = time.process_time() - cpu_client
+    cpu_after = cpu_seconds(pid)
     rss_after = rss_mb(pid)
     lat = results.latencies
-    print(f"clients {clients}, {seconds:.0f} s, server {url} (pid {pid or 'unknown'})")
+    print(f"clients {clients} ({mode}), {seconds:.0f} s after a {warm_up_seconds:.0f} s warm-up, server {url} (pid {pid or 'unknown'})")
     print(f"load average 1 min: {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end "
           f"({os.cpu_count()} cores)")
     print(f"requests {len(lat)} ({results.abstained} abstained), errors {len(results.errors)}")
@@ -172,11 +267,14 @@ def run(url: str, pid: int | None, clients: int, seconds: float, max_requests: i
     if lat:
         print(f"latency p50 {pct(lat, 0.5):.2f} s, p95 {pct(lat, 0.95):.2f} s, max {max(lat):.2f} s")
         print(f"throughput {len(lat) / wall:.1f} requests/s over {wall:.1f} s")
+        server = "n/a" if cpu_after is None or cpu_server is None else f"{(cpu_after - cpu_server) / len(lat) * 1e3:.0f}"
+        print(f"CPU per request: server {server} ms, load generator {cpu_client / len(lat) * 1e3:.0f} ms")
     growth = None if rss_after is None or rss_before is None else rss_after - rss_before
     print(f"server RSS: at ready {fmt_mb(rss_ready)}, after warm-up {fmt_mb(rss_before)}, "
           f"after load {fmt_mb(rss_after)} (growth {'n/a' if growth is None else f'{growth:+.0f} MiB'})")
-    ok = not results.errors and lat and pct(lat, 0.95) <= 2.0 and (growth is None or growth <= 50)
+    ok = bool(not results.errors and lat and pct(lat, 0.95) <= 2.0 and (growth is None or growth <= 50))
     print("targets (0 errors, p95 <= 2 s, RSS growth <= 50 MB):", "met" if ok else "NOT met")
+    return ok
 
 
 def main() -> int:
@@ -187,15 +285,21 @@ def main() -> int:
     parser.add_argument("--corpus", help="corpus folder (default: the bundled one)")
     parser.add_argument("--index", default=str(Path(tempfile.gettempdir()) / "citeqa-load-test" / "index"),
                         help="index folder (built with `qa index` when missing or stale)")
+    parser.add_argument("--warm-up", type=float, default=10.0,
+                        help="seconds of the same load before measuring (0: only one round of questions)")
+    parser.add_argument("--client", choices=("http", "http-fresh", "gradio"), default="http",
+                        help="http: asyncio users over Gradio's HTTP API, one session each (light on the client); "
+                             "http-fresh: a new session per request; gradio: a gradio_client thread each")
     parser.add_argument("--url", help="attach to this running server instead of starting one")
     parser.add_argument("--pid", type=int, help="with --url: the server's process id, for its RSS")
     args = parser.parse_args()
-    if not (1 <= args.clients <= 500 and 0 < args.seconds <= 600 and args.max_requests >= 1):
-        parser.error("--clients 1..500, --seconds up to 600, --max-requests >= 1")
+    if not (1 <= args.clients <= 500 and 0 < args.seconds <= 600 and args.max_requests >= 1
+            and 0 <= args.warm_up <= 120):
+        parser.error("--clients 1..500, --seconds up to 600, --max-requests >= 1, --warm-up 0..120")
     if args.url:
         if urlparse(args.url).hostname not in LOOPBACK:
             parser.error("--url must be a loopback address (127.0.0.1, localhost, ::1)")
-        run(args.url, args.pid, args.clients, args.seconds, args.max_requests)
+        run(args.url, args.pid, args.clients, args.seconds, args.max_requests, args.client, args.warm_up)
         return 0
     common = ["--index", args.index] + (["--corpus", args.corpus] if args.corpus else [])
     subprocess.run([QA, "index", *common], env=ENV, check=True)
@@ -207,7 +311,7 @@ def main() -> int:
                                   env=ENV, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_http(url, server, timeout=180)
-        run(url, server.pid, args.clients, args.seconds, args.max_requests)
+        run(url, server.pid, args.clients, args.seconds, args.max_requests, args.client, args.warm_up)
     finally:
         stop(server)
     print(f"server log: {log}")

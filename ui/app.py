@@ -184,6 +184,14 @@ def _import_gradio() -> None:
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 QUEUE_CONCURRENCY = 2
 QUEUE_SIZE = 256
+# Gradio keeps ~30 KB per session (a copy of the page's config) for the 10,000 most
+# recent ones; API calls without a session hash are a new session each. Keep 1,000.
+SESSION_CAPACITY = 1000
+# Worker threads for Gradio's synchronous handlers (answers run two at a time anyway);
+# fewer threads, fewer malloc arenas holding memory (Gradio's default is 40).
+WORKER_THREADS = 8
+# Gradio's per-event analytics, 10,000 events by default.
+ANALYTICS_EVENTS = "1000"
 
 
 def _auth_from_env() -> tuple[str, str] | None:
@@ -205,6 +213,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", ANALYTICS_EVENTS)
     started = time.perf_counter()
     check_port(host, port)
     loader = threading.Thread(target=_import_gradio, daemon=True)
@@ -223,7 +232,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_SIZE)
     try:
         demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=False,
-                    ssr_mode=False, mcp_server=False, css=CSS, theme=page_theme(gr), auth=auth)
+                    ssr_mode=False, mcp_server=False, state_session_capacity=SESSION_CAPACITY,
+                    max_threads=WORKER_THREADS, css=CSS, theme=page_theme(gr), auth=auth)
     except OSError as err:
         raise QAError(f"cannot listen on {host}:{port}: {err}", hint="pick a free port with --port") from err
     url = f"http://{'[' + host + ']' if ':' in host else host}:{demo.server_port}/"
