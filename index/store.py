@@ -54,7 +54,7 @@ def embedding_text(paragraph: Paragraph) -> str:
 
 def build_key(model: str, annotator: str) -> str:
     """Hash of every setting that changes what is built (model, annotator, format)."""
-    key = json.dumps([FORMAT_VERSION, package_version(), model, annotator, LEXICAL, "section-prefix-v1"])
+    key = json.dumps([FORMAT_VERSION, package_version(), model, annotator, LEXICAL, "section-prefix-v1", "pooled-sentences-v1"])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -172,9 +172,7 @@ def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annot
     """Split, annotate and embed ``documents`` in one batch (length-sorted by the encoder)."""
     paragraphs = [p for d in documents for p in d.paragraphs]
     sentences = _sentences(paragraphs, annotator)
-    texts = [embedding_text(p) for p in paragraphs] + [paragraphs[x.row].text[x.start : x.end] for x in sentences]
-    vectors = encoder.encode(texts, progress=progress) if texts else np.zeros((0, encoder.dimension), np.float32)
-    paragraph_vectors, sentence_vectors = vectors[: len(paragraphs)], vectors[len(paragraphs) :]
+    paragraph_vectors, sentence_vectors = _vectors(paragraphs, sentences, encoder, progress)
     parts, row, sent = {}, 0, 0
     for doc in documents:
         n = len(doc.paragraphs)
@@ -190,6 +188,29 @@ def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annot
         )
         row, sent = row + n, sent + len(own)
     return parts
+
+
+def _vectors(paragraphs: Sequence[Paragraph], sentences: Sequence[SentenceInfo], encoder: Encoder,
+             progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Paragraph vectors, and sentence vectors pooled from the same forward pass.
+
+    One pass over the paragraphs instead of a second one over every sentence: builds
+    1.6x faster (bench/build_throughput.py), and on the dev set recall@5 is unchanged,
+    MRR and citation_hit rose, answer_hit fell by one question (bench/RESULTS.md).
+    """
+    texts = [embedding_text(p) for p in paragraphs]
+    shift = [len(t) - len(p.text) for t, p in zip(texts, paragraphs)]  # the "section: " prefix
+    spans: list[list[tuple[int, int]]] = [[] for _ in paragraphs]
+    for x in sentences:
+        spans[x.row].append((x.start + shift[x.row], x.end + shift[x.row]))
+    if not texts:
+        return np.zeros((0, encoder.dimension), np.float32), np.zeros((0, encoder.dimension), np.float32)
+    if not hasattr(encoder, "encode_with_spans"):  # a plain Encoder: sentences encoded on their own
+        vectors = encoder.encode(texts + [paragraphs[x.row].text[x.start : x.end] for x in sentences], progress=progress)
+        return vectors[: len(texts)], vectors[len(texts) :]
+    vectors, parts = encoder.encode_with_spans(texts, spans, progress=progress)
+    sentence_vectors = np.concatenate(parts) if sentences else np.zeros((0, encoder.dimension), np.float32)
+    return vectors, sentence_vectors
 
 
 def _sentences(paragraphs: Sequence[Paragraph], annotator: Annotator) -> list[SentenceInfo]:

@@ -9,7 +9,7 @@ import pytest
 
 from corpus.errors import IndexError_
 from index.manifest import FORMAT_VERSION, Manifest
-from index.store import PARAGRAPHS, SENTENCES, VECTORS, build_index, load_index
+from index.store import PARAGRAPHS, SENTENCES, VECTORS, build_index, embedding_text, load_index
 
 
 def test_round_trip_keeps_paragraphs_vectors_and_counts(seed_index_dir, seed_documents, encoder):
@@ -21,9 +21,14 @@ def test_round_trip_keeps_paragraphs_vectors_and_counts(seed_index_dir, seed_doc
     # Stored vectors are the model's normalised embeddings (inner product = cosine).
     stored = index.vectors.rows(np.array([0]))[0]
     assert np.isclose(np.linalg.norm(stored), 1.0, atol=1e-4)
+    # Sentence vectors are pooled from their paragraph's forward pass, near the sentence alone.
     sentence = index.sentences[0]
-    text = index.paragraphs[sentence.row].text[sentence.start : sentence.end]
-    assert float(index.sentence_vectors.rows(np.array([0]))[0] @ encoder.encode([text])[0]) > 0.999
+    paragraph = index.paragraphs[sentence.row]
+    shift = len(embedding_text(paragraph)) - len(paragraph.text)
+    _, parts = encoder.encode_with_spans([embedding_text(paragraph)], [[(sentence.start + shift, sentence.end + shift)]])
+    stored_sentence = index.sentence_vectors.rows(np.array([0]))[0]
+    assert float(stored_sentence @ parts[0][0]) > 0.999
+    assert float(stored_sentence @ encoder.encode([paragraph.text[sentence.start : sentence.end]])[0]) > 0.9
     scores, rows = index.vectors.search(stored, 3)
     assert rows[0] == 0 and np.isclose(scores[0], 1.0, atol=1e-4)
 

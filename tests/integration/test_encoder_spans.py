@@ -1,0 +1,30 @@
+"""Sentence vectors pooled from the paragraph's forward pass (real bundled model)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def test_text_vectors_equal_plain_encoding(encoder):
+    texts = ["The ministers met in Naples.", "A longer paragraph. It has two sentences about shipping in the Red Sea."]
+    vectors, _ = encoder.encode_with_spans(texts, [[], [(0, 19)]])
+    assert np.allclose(vectors, encoder.encode(texts), atol=1e-5)
+
+
+def test_span_vectors_are_unit_and_close_to_the_sentence_alone(encoder):
+    text = "We condemn the attacks on shipping. We welcome the new partnership on clean energy."
+    spans = [(0, 35), (36, len(text))]
+    _, parts = encoder.encode_with_spans([text], [spans])
+    assert parts[0].shape == (2, encoder.dimension)
+    assert np.allclose(np.linalg.norm(parts[0], axis=1), 1.0, atol=1e-5)
+    alone = encoder.encode([text[a:b] for a, b in spans])
+    similarity = parts[0] @ alone.T
+    # each pooled sentence is nearest to its own standalone encoding
+    assert similarity[0, 0] > similarity[0, 1] and similarity[1, 1] > similarity[1, 0]
+
+
+def test_spans_past_the_token_limit_are_encoded_on_their_own(encoder):
+    filler = "word " * 400
+    tail = "The last sentence mentions the Taiwan Strait."
+    text = filler + tail
+    _, parts = encoder.encode_with_spans([text], [[(len(filler), len(text))]])
+    assert np.allclose(parts[0][0], encoder.encode([tail])[0], atol=1e-5)
