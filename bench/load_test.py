@@ -1,23 +1,23 @@
-"""Load test of the `ask` API: many concurrent gradio_client users against one `qa serve`.
+"""Load test of the `ask` API: many concurrent users against one `qa serve`.
 
-    python bench/load_test.py [--clients 50] [--seconds 60] [--max-requests 20000]
-                              [--corpus DIR] [--index DIR] [--url URL --pid PID]
+    python bench/load_test.py [--clients 50] [--seconds 60] [--warm-up 10] [--max-requests 20000]
+                              [--client http|http-fresh|gradio] [--corpus DIR] [--index DIR]
+                              [--url URL --pid PID]
 
 Without ``--url`` it builds the index if needed (``qa index``), starts ``qa serve`` on a
 free 127.0.0.1 port, and stops it at the end. With ``--url`` it attaches to a running
-server (loopback addresses only); pass ``--pid`` to get its memory figures.
+server (loopback addresses only); pass ``--pid`` to get its memory and CPU figures.
 
-Each client is a thread with its own ``gradio_client.Client`` calling ``/ask`` in a
-loop, closed loop (next question as soon as the answer arrives), cycling through a
-fixed list of questions (answerable and unanswerable) from a different starting point.
+Users run a closed loop (next question as soon as the answer arrives), cycling through
+a fixed list of questions (answerable and unanswerable) from different starting points.
+``http`` (default): asyncio users in this one process over Gradio's HTTP API, each with
+its own session, as a page or a ``gradio_client.Client`` has; ``http-fresh``: a new
+session per request; ``gradio``: a ``gradio_client.Client`` per thread (about 160 ms of
+client CPU per request: on 2 cores the clients, not the server, become the bottleneck).
 Prints requests, errors (with the first messages), latency p50/p95/max, throughput,
-and the server's RSS at ready, after a warm-up round and after the load, with the
-load average. Targets: 0 errors, p95 <= 2 s, RSS growth (after warm-up) <= 50 MB.
-
-First run (defaults, 2 cores shared with the 50 client threads and other jobs, load
-average 5.8 -> 12.0): 564 requests, 0 errors, p50 5.15 s, p95 8.04 s, max 10.95 s,
-9.1 requests/s; RSS 613 MiB at ready, 627 after warm-up, 711 after (+84 MiB).
-With a closed loop the latency is the queue: 50 clients / 9 req/s ~ 5.5 s.
+CPU per request on both sides, and the server's RSS at ready, after the warm-up (every
+question once, then ``--warm-up`` seconds of the same load) and after the load.
+Targets: 0 errors, p95 <= 2 s, RSS growth (after warm-up) <= 50 MB. Figures: bench/RESULTS.md.
 """
 from __future__ import annotations
 
