@@ -161,7 +161,7 @@ def test_phone_width_stays_readable(browser, server, scheme):
     turn.locator("details.cq-context summary").first.click()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1
-    colours = turn.locator(".cq-excerpt").evaluate(
+    colours = turn.locator(".cq-excerpt").first.evaluate(
         "el => [getComputedStyle(el).color, getComputedStyle(document.body).backgroundColor]")
     page.screenshot(path=str(ARTIFACTS / f"phone-{scheme}.png"), full_page=True)
     context.close()
