@@ -90,6 +90,15 @@ class Results:
         self.started = 0
         self.max_requests = max_requests
 
+    def record(self, question: str, elapsed: float, problem: str | None, data: dict | None) -> None:
+        """One finished request: its latency, and an error or whether it abstained."""
+        with self.lock:
+            self.latencies.append(elapsed)
+            if problem:
+                self.errors.append(f"{question!r}: {problem}")
+            elif data.get("abstained"):
+                self.abstained += 1
+
     def claim(self) -> bool:
         """Reserve one request under the hard cap."""
         with self.lock:
@@ -127,12 +136,7 @@ def client_loop(url: str, offset: int, deadline: list[float], results: Results, 
             problem = None if isinstance(data, dict) and "answer" in data else f"unexpected reply {data!r:.200}"
         except Exception as err:  # noqa: BLE001
             elapsed, problem, data = time.perf_counter() - t0, f"{type(err).__name__}: {err}", None
-        with results.lock:
-            results.latencies.append(elapsed)
-            if problem:
-                results.errors.append(f"{question!r}: {problem}")
-            elif data.get("abstained"):
-                results.abstained += 1
+        results.record(question, elapsed, problem, data)
 
 
 async def http_user(http, url: str, offset: int, deadline: float, results: Results,
@@ -172,12 +176,7 @@ async def http_user(http, url: str, offset: int, deadline: float, results: Resul
         except Exception as err:  # noqa: BLE001 - every failure is an error to report
             problem = f"{type(err).__name__}: {err}"
         elapsed = time.perf_counter() - t0
-        with results.lock:
-            results.latencies.append(elapsed)
-            if problem:
-                results.errors.append(f"{question!r}: {problem}")
-            elif data.get("abstained"):
-                results.abstained += 1
+        results.record(question, elapsed, problem, data)
 
 
 async def http_load(url: str, clients: int, seconds: float, results: Results,
