@@ -28,6 +28,14 @@ SPAN_BASIS = "extracted-text"
 _SEPARATOR = "\n\n"
 _PARAGRAPH_TAGS = frozenset({"p", "quote", "code"})
 _KEPT_METADATA = ("author", "date", "sitename", "url", "description")
+# Removed before extraction: "please enable JavaScript" notices, and the permalink
+# anchors documentation generators put after headings (Sphinx's "¶", MkDocs' and
+# GitHub's "#", "§"), which would otherwise end every title and section name.
+_PRUNED = [
+    "//noscript",
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' headerlink ')]",
+    "//a[normalize-space()='¶' or normalize-space()='#' or normalize-space()='§' or normalize-space()='🔗']",
+]
 
 
 def read_html(data: bytes, name: str) -> CleanPage:
@@ -50,7 +58,7 @@ def read_html(data: bytes, name: str) -> CleanPage:
             favor_recall=True,
             include_tables=True,
             include_comments=False,
-            prune_xpath="//noscript",  # "please enable JavaScript" notices
+            prune_xpath=_PRUNED,
             date_extraction_params={"extensive_search": False},  # no dates guessed from "© 2024"
         )
     except Exception as e:  # a third-party parser on arbitrary bytes: report, never crash

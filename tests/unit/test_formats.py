@@ -59,6 +59,19 @@ def test_html_headings_title_lists_and_tables():
     assert ("paragraph", "Region: North; Wells: 1200") in kinds
 
 
+def test_html_permalink_anchors_do_not_end_titles_and_sections():
+    page = read_html(
+        "<html><body><main><h1>Numbers<a class=\"headerlink\" href=\"#n\">¶</a></h1>"
+        "<p>The interpreter acts as a simple calculator for integers and floats alike.</p>"
+        "<h2 id=\"div\">Division<a href=\"#div\">#</a></h2>"
+        "<p>Division always returns a float; floor division drops the fractional part.</p>"
+        "<p>See <a href=\"#div\">the section on division</a> for details about rounding.</p>"
+        "</main></body></html>".encode(), "numbers.html")
+    assert page.title == "Numbers"
+    assert [b.text for b in page.blocks if b.kind == "heading"] == ["Division"]
+    assert "See the section on division for details about rounding." in [b.text for b in page.blocks]
+
+
 def test_html_spans_point_into_the_extracted_text():
     page = read_html(PAGE, "brief.html")
     text = extracted_text(page)
