@@ -278,6 +278,18 @@ class LoadedIndex:
             np.array(self.sentence_vectors.vectors_of(doc)),
         )
 
+    def known_document(self, doc: str, sha256: str) -> Document | None:
+        """``doc`` as this index holds it, if it was built from a file with these bytes.
+
+        For :func:`corpus.loader.load_corpus`'s ``known``: the title comes from the
+        stored paragraphs; metadata, which the index does not keep, is left empty.
+        """
+        if self.manifest.files.get(doc) != sha256 or doc not in self._ranges:
+            return None
+        first, end, _, _ = self._ranges[doc]
+        paragraphs = tuple(self.paragraphs[first:end])
+        return Document(doc=doc, title=paragraphs[0].title if paragraphs else doc, sha256=sha256, paragraphs=paragraphs)
+
     def sentence_rows(self) -> dict[int, list[int]]:
         """Map paragraph row -> indices of its sentences."""
         rows: dict[int, list[int]] = {}

@@ -169,6 +169,8 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
             break
         if s is first or not s.topical:
             continue  # a sentence that only shares the document's name is not on topic
+        if kind is not None and not _has_kind(s, kind, question):
+            continue  # "how many ...?": a further sentence must state a count too, not just the topic
         chosen.append(s)
         covered |= s.covered
     return chosen, ""

@@ -11,7 +11,7 @@ from corpus.loader import load_corpus
 from index.annotate import Annotator, default_annotator, default_annotator_name
 from index.encoder import Encoder, SentenceTransformerEncoder
 from index.manifest import Manifest
-from index.store import build_index, is_current, load_index
+from index.store import build_index, build_key, is_current, load_index
 from qa.settings import Settings
 
 
@@ -56,7 +56,8 @@ def update_index(
     """Build the index of ``settings.corpus`` into ``settings.index`` unless it is current.
 
     "Current" means same corpus files, same build settings, and an index that loads
-    cleanly; the check needs neither the model nor the annotator, so it is fast.
+    cleanly; the check needs neither the model nor the annotator, and files whose bytes
+    the index already holds are hashed, not parsed again, so it is fast.
     """
     started = time.perf_counter()
     warnings: list[str] = []
@@ -65,9 +66,12 @@ def update_index(
         warnings.append(message)
         warn(message)
 
-    documents = load_corpus(settings.corpus, warn=collect)
     annotator_name = annotator.name if annotator else default_annotator_name()
     previous = None if force else _load_or_none(settings)
+    # Files whose bytes the index already holds, built with these settings, are not parsed again.
+    same_build = previous is not None and previous.manifest.build_key == build_key(settings.model, annotator_name)
+    known = previous.known_document if same_build else None
+    documents = load_corpus(settings.corpus, warn=collect, known=known)
     if previous is not None and is_current(previous.manifest, documents, settings.model, annotator_name):
         unchanged = {"added": 0, "changed": 0, "removed": 0, "unchanged": len(documents),
                      "paragraphs": previous.manifest.counts["paragraphs"]}

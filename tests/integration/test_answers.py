@@ -108,6 +108,14 @@ def test_extra_sentences_must_share_the_topic_not_just_the_document_name(engine)
     assert {c.hit.paragraph.section for c in answer.citations} == {"Middle East"}
 
 
+def test_every_sentence_of_a_how_many_answer_states_a_count(engine):
+    # A further sentence on the same topic that gives no number does not answer "how many".
+    answer = engine.ask("How many countries are part of the Global Partnership?")
+    assert not answer.abstained
+    for sentence, _ in answer_sentences(answer.text):
+        assert re.search(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|thirty)\b", sentence, re.I), sentence
+
+
 @pytest.mark.parametrize("question", ["🚢 Which vessel should the Houthis release? 🙏", "ما هي السفينة Galaxy Leader؟",
                                       "<script>alert(1)</script> [x](javascript:alert(1)) Houthis vessel"])
 def test_emoji_rtl_and_markup_questions_are_answered_as_text(engine, question):

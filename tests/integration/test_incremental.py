@@ -83,3 +83,30 @@ def test_unchanged_corpus_is_skipped(tmp_path, encoder, annotator):
     update_index(settings, encoder, annotator=annotator)
     report = update_index(settings, encoder, annotator=annotator)
     assert report.built is False and report.changes["unchanged"] == 2
+
+
+def test_only_new_and_changed_files_are_parsed_again(tmp_path, encoder, annotator, monkeypatch):
+    import corpus.loader
+
+    corpus_dir = tmp_path / "docs"
+    shutil.copytree(default_corpus_dir(), corpus_dir)
+    (corpus_dir / "page.html").write_text("<html><body><main><h1>Harbour</h1><p>The harbour opened a third "
+                                          "container terminal in March.</p></main></body></html>", "utf-8")
+    settings = Settings.resolve(env={}, corpus=str(corpus_dir), index=str(tmp_path / "index"))
+    update_index(settings, encoder, annotator=annotator)
+    parsed = []
+    real_clean, real_html = corpus.loader.clean_page, corpus.loader.read_html
+    monkeypatch.setattr(corpus.loader, "clean_page", lambda text, name: parsed.append(name) or real_clean(text, name))
+    monkeypatch.setattr(corpus.loader, "read_html", lambda data, name: parsed.append(name) or real_html(data, name))
+
+    assert update_index(settings, encoder, annotator=annotator).built is False
+    assert parsed == []  # an unchanged corpus is hashed, not parsed
+
+    small = corpus_dir / "002_9584fc23a3ef617f.txt"
+    small.write_text(small.read_text("utf-8").replace("Thirty countries", "Thirty-one countries"), "utf-8")
+    report = update_index(settings, encoder, annotator=annotator)
+    assert report.changes["changed"] == 1 and report.changes["unchanged"] == 2
+    assert parsed == ["002_9584fc23a3ef617f"]
+    full = Settings.resolve(env={}, corpus=str(corpus_dir), index=str(tmp_path / "full"))
+    update_index(full, encoder, annotator=annotator, force=True)
+    assert load_index(settings.index).paragraphs == load_index(full.index).paragraphs
