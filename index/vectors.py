@@ -152,9 +152,25 @@ class FaissVectorStore:
         return scores, rows
 
     def save(self, folder: Path, name: str) -> None:
-        """See :class:`VectorStore`. Also measures recall@10 of an approximate index."""
-        matrix = self._all()
-        np.save(folder / f"{name}.npy", matrix, allow_pickle=False)
+        """See :class:`VectorStore`. Also measures recall@10 of an approximate index.
+
+        The vectors are written document by document into the memory-mapped ``.npy``,
+        which then backs the store: no second in-memory copy of all vectors is made
+        (the search structure is built from the mapped file).
+        """
+        if self._matrix is None:
+            path = folder / f"{name}.npy"
+            out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(self.ntotal, self.dimension))
+            row = 0
+            for doc in self.documents():
+                vectors = self._docs[doc]
+                out[row : row + len(vectors)] = vectors
+                row += len(vectors)
+            out.flush()
+            del out
+            self._use_matrix(np.load(path, mmap_mode="r", allow_pickle=False))
+        else:  # already one matrix (e.g. loaded, or searched before saving)
+            np.save(folder / f"{name}.npy", self._matrix, allow_pickle=False)
         index = self._search_index()
         faiss.write_index(index, str(folder / f"{name}.faiss"))
         meta = {"docs": [[d, len(self._docs[d])] for d in self.documents()], "factory": self.factory,
@@ -180,13 +196,21 @@ class FaissVectorStore:
             raise IndexError_(f"the index at {folder} is inconsistent: {name} holds {matrix.shape[0]} vectors, "
                               f"its search structure {index.ntotal}, its document list {sum(counts)}")
         store = cls(int(meta["dimension"]), plan)
-        offsets = np.cumsum([0] + counts)
-        store._docs = {d: matrix[a:b] for (d, _), a, b in zip(meta["docs"], offsets[:-1], offsets[1:])}
-        store._matrix, store._index = matrix, index
+        store._use_matrix(matrix, [d for d, _ in meta["docs"]], counts)
+        store._index = index
         store.factory, store.recall_at_10 = meta["factory"], meta.get("recall_at_10")
         if hasattr(index, "nprobe"):
             index.nprobe = plan.nprobe
         return store
+
+    def _use_matrix(self, matrix: np.ndarray, docs: list[str] | None = None, counts: list[int] | None = None) -> None:
+        """Back every document's vectors by rows of ``matrix`` (rows in sorted-document order)."""
+        if docs is None:
+            docs = self.documents()
+            counts = [len(self._docs[d]) for d in docs]
+        offsets = np.cumsum([0] + list(counts))
+        self._docs = {d: matrix[a:b] for d, a, b in zip(docs, offsets[:-1], offsets[1:])}
+        self._matrix = matrix
 
     def _invalidate(self) -> None:
         self._matrix = None
@@ -218,8 +242,20 @@ class FaissVectorStore:
         sample = rng.choice(len(matrix), size=min(self.plan.recall_sample, len(matrix)), replace=False)
         queries = matrix[sample] + rng.normal(0, 0.05, (len(sample), self.dimension)).astype(np.float32)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-        exact = faiss.IndexFlatIP(self.dimension)
-        exact.add(matrix)
-        _, truth = exact.search(queries, 10)
+        truth = _exact_top(matrix, queries, 10)
         found = [len(set(self.search(q, 10)[1]) & set(t)) / 10 for q, t in zip(queries, truth)]
         return float(np.mean(found))
+
+
+def _exact_top(matrix: np.ndarray, queries: np.ndarray, k: int, chunk: int = 65536) -> np.ndarray:
+    """Rows of the ``k`` best inner products per query, one chunk of ``matrix`` in memory at a time."""
+    best_scores = np.full((len(queries), 0), -np.inf, np.float32)
+    best_rows = np.zeros((len(queries), 0), np.int64)
+    for begin in range(0, len(matrix), chunk):
+        scores = queries @ np.asarray(matrix[begin : begin + chunk]).T
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        best_scores = np.hstack([best_scores, np.take_along_axis(scores, top, 1)])
+        best_rows = np.hstack([best_rows, top + begin])
+        order = np.argsort(-best_scores, axis=1, kind="stable")[:, :k]
+        best_scores, best_rows = np.take_along_axis(best_scores, order, 1), np.take_along_axis(best_rows, order, 1)
+    return best_rows

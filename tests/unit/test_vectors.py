@@ -57,3 +57,26 @@ def test_damaged_store_is_reported(tmp_path):
     (tmp_path / "v.npy").write_bytes(b"garbage")
     with pytest.raises(IndexError_, match="cannot be read"):
         FaissVectorStore.load(tmp_path, "v")
+
+
+def test_chunked_exact_search_equals_faiss_flat():
+    import faiss
+
+    from index.vectors import _exact_top
+
+    data, queries = unit(1000, seed=6), unit(7, seed=7)
+    flat = faiss.IndexFlatIP(32)
+    flat.add(data)
+    assert np.array_equal(_exact_top(data, queries, 10, chunk=128), flat.search(queries, 10)[1])
+
+
+def test_saved_store_is_backed_by_its_file_and_still_searchable(tmp_path):
+    a, b = unit(3, seed=8), unit(5, seed=9)
+    store = FaissVectorStore(32)
+    store.add("b", b)
+    store.add("a", a)
+    store.save(tmp_path, "v")
+    assert isinstance(store._matrix, np.memmap)  # no in-memory copy of all vectors after saving
+    assert np.array_equal(store.vectors_of("a"), a) and np.array_equal(store.vectors_of("b"), b)
+    assert store.search(b[2], 1)[1][0] == 5
+    assert np.array_equal(np.load(tmp_path / "v.npy"), np.concatenate([a, b]))
