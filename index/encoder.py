@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -108,7 +109,8 @@ class SentenceTransformerEncoder:
             return None
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Encode in length-sorted batches (less padding), returning rows in input order."""
+        """Encode ``texts`` longest first (ONNX: one per call on several threads; torch:
+        length-sorted batches, less padding), returning rows in input order."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
@@ -120,18 +122,11 @@ class SentenceTransformerEncoder:
         torch.set_num_threads(self._batch_threads)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(texts), unit="text", desc="embedding", dynamic_ncols=True)
-        for begin in range(0, len(texts), self.batch_size):
-            rows = order[begin : begin + self.batch_size]
-            out[rows] = self._encode_batch([texts[i] for i in rows])
-            if bar is not None:
+        with _progress_bar(len(texts), progress) as bar:
+            for begin in range(0, len(texts), self.batch_size):
+                rows = order[begin : begin + self.batch_size]
+                out[rows] = self._encode_batch([texts[i] for i in rows])
                 bar.update(len(rows))
-        if bar is not None:
-            bar.close()
         return out
 
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
@@ -156,38 +151,25 @@ class SentenceTransformerEncoder:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         parts: list[np.ndarray] = [np.empty((len(s), self.dimension), np.float32) for s in spans]
         missing: list[tuple[int, int]] = []  # (text, span) pairs the forward pass did not reach
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(texts), unit="text", desc="embedding", dynamic_ncols=True)
-        for begin in range(0, len(texts), self.batch_size):
-            rows = [int(i) for i in order[begin : begin + self.batch_size]]
-            hidden, mask, offsets = self._token_embeddings([texts[i] for i in rows])
-            pooled = (hidden * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1e-9)
-            out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
-            for k, i in enumerate(rows):
-                starts, ends, valid = offsets[k, :, 0], offsets[k, :, 1], mask[k] > 0
-                for j, (a, b) in enumerate(spans[i]):
-                    inside = valid & (starts >= a) & (ends <= b) & (ends > starts)
-                    if not bool(inside.any()):
-                        missing.append((i, j))
-                        continue
-                    vector = hidden[k][inside].mean(0)
-                    parts[i][j] = torch.nn.functional.normalize(vector, dim=0).numpy()
-            if bar is not None:
+        with _progress_bar(len(texts), progress) as bar:
+            for begin in range(0, len(texts), self.batch_size):
+                rows = [int(i) for i in order[begin : begin + self.batch_size]]
+                hidden, mask, offsets = self._token_embeddings([texts[i] for i in rows])
+                pooled = (hidden * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1e-9)
+                out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+                for k, i in enumerate(rows):
+                    valid = mask[k].numpy() > 0
+                    lost = _pool_spans(hidden[k].numpy()[valid], offsets[k].numpy()[valid], spans[i], parts[i])
+                    missing += [(i, j) for j in lost]
                 bar.update(len(rows))
-        if bar is not None:
-            bar.close()
-        if missing:
-            alone = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
-            for (i, j), vector in zip(missing, alone):
-                parts[i][j] = vector
+        self._encode_alone(texts, spans, parts, missing)
         return out, parts
 
     def _onnx_encode(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                      progress: bool) -> tuple[np.ndarray, list[np.ndarray]]:
         """:meth:`encode_with_spans` through ONNX Runtime: one text per call, longest first."""
+        from concurrent.futures import ThreadPoolExecutor
+
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         parts: list[np.ndarray] = [np.empty((len(s), self.dimension), np.float32) for s in spans]
         missing: list[tuple[int, int]] = []
@@ -195,43 +177,28 @@ class SentenceTransformerEncoder:
         def pooled(i: int) -> tuple[int, list[int]]:
             hidden, offsets = self._onnx.token_embeddings(texts[i])
             out[i] = _unit(hidden.mean(0))
-            starts, ends, lost = offsets[:, 0], offsets[:, 1], []
-            for j, (a, b) in enumerate(spans[i]):
-                inside = (starts >= a) & (ends <= b) & (ends > starts)
-                if inside.any():
-                    parts[i][j] = _unit(hidden[inside].mean(0))
-                else:
-                    lost.append(j)
-            return i, lost
+            return i, _pool_spans(hidden, offsets, spans[i], parts[i])
 
         order = [int(i) for i in np.argsort([-len(t) for t in texts], kind="stable")]
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(texts), unit="text", desc="embedding", dynamic_ncols=True)
-        if len(texts) == 1 or self._threads == 1:
-            results = map(pooled, order)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(self._threads, thread_name_prefix="encoder")
-            results = pool.map(pooled, order)
+        parallel = len(texts) > 1 and self._threads > 1
+        pool = ThreadPoolExecutor(self._threads, thread_name_prefix="encoder") if parallel else None
         try:
-            for i, lost in results:
-                missing += [(i, j) for j in lost]
-                if bar is not None:
+            with _progress_bar(len(texts), progress) as bar:
+                for i, lost in (pool.map if pool else map)(pooled, order):
+                    missing += [(i, j) for j in lost]
                     bar.update(1)
         finally:
-            if len(texts) > 1 and self._threads > 1:
+            if pool is not None:
                 pool.shutdown(cancel_futures=True)
-            if bar is not None:
-                bar.close()
-        if missing:  # spans past the token limit
+        self._encode_alone(texts, spans, parts, missing)
+        return out, parts
+
+    def _encode_alone(self, texts, spans, parts: list[np.ndarray], missing: list[tuple[int, int]]) -> None:
+        """Fill ``parts[i][j]`` for the spans no token of the forward pass reached (past the limit)."""
+        if missing:
             alone = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
             for (i, j), vector in zip(missing, alone):
                 parts[i][j] = vector
-        return out, parts
 
     def _token_embeddings(self, texts: list[str]):
         """Last hidden states, attention mask (float) and character offsets of a padded batch."""
@@ -312,3 +279,37 @@ class SentenceTransformerEncoder:
 
 def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def _pool_spans(hidden: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]],
+                out: np.ndarray) -> list[int]:
+    """Set ``out[j]`` to the normalised mean of the token rows of ``hidden`` inside ``spans[j]``.
+
+    ``offsets`` are the tokens' character offsets (special tokens are (0, 0) and never
+    inside a span). Returns the ``j`` of spans that no token falls in.
+    """
+    starts, ends, lost = offsets[:, 0], offsets[:, 1], []
+    for j, (a, b) in enumerate(spans):
+        inside = (starts >= a) & (ends <= b) & (ends > starts)
+        if inside.any():
+            out[j] = _unit(hidden[inside].mean(0))
+        else:
+            lost.append(j)
+    return lost
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+
+@contextmanager
+def _progress_bar(total: int, show: bool):
+    """A tqdm bar with rate and ETA when ``show``, else a bar that draws nothing."""
+    if not show:
+        yield _NoBar()
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="text", desc="embedding", dynamic_ncols=True) as bar:
+        yield bar

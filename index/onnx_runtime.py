@@ -43,7 +43,8 @@ class OnnxTransformer:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(_export(transformer.auto_model), options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(_export(transformer.auto_model), options,
+                                             providers=["CPUExecutionProvider"])
 
     def token_embeddings(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """``(hidden, offsets)``: one row per token (special tokens included, offsets (0, 0))."""
