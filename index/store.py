@@ -298,8 +298,11 @@ class LoadedIndex:
         return rows
 
 
-def load_index(folder: Path, *, model: str | None = None) -> LoadedIndex:
+def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = None) -> LoadedIndex:
     """Load the index at ``folder`` after checking manifest, model and counts.
+
+    ``nprobe`` sets how many IVF lists an approximate store searches (default: the
+    :class:`StorePlan`'s); exact stores ignore it.
 
     Raises :class:`IndexError_` with a one-line reason for anything missing, damaged
     or built for another model; the CLI adds the command that rebuilds it.
@@ -314,8 +317,9 @@ def load_index(folder: Path, *, model: str | None = None) -> LoadedIndex:
     sentences = _read_part(folder, SENTENCES, lambda path: [
         SentenceInfo(r["row"], r["start"], r["end"], tuple(tuple(e) for e in r["entities"])) for r in _read_jsonl(path)
     ])
-    vectors = FaissVectorStore.load(folder, VECTORS)
-    sentence_vectors = FaissVectorStore.load(folder, SENTENCE_VECTORS)
+    plan = StorePlan() if nprobe is None else StorePlan(nprobe=nprobe)
+    vectors = FaissVectorStore.load(folder, VECTORS, plan)
+    sentence_vectors = FaissVectorStore.load(folder, SENTENCE_VECTORS, plan)
     bm25 = _read_part(folder, BM25_DIR, lambda path: bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False))
     counts = manifest.counts
     problems = []

@@ -66,7 +66,7 @@ class Engine:
         if build_if_missing and not (settings.index / "manifest.json").exists():
             warn(f"no index at {settings.index} yet: building it from {settings.corpus}")
             update_index(settings, encoder, progress=progress, warn=warn)
-        index = load_index(settings.index, model=encoder.name)
+        index = load_index(settings.index, model=encoder.name, nprobe=settings.nprobe)
         if index.manifest.dimension != encoder.dimension:
             raise IndexError_(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
                               f"the model makes {encoder.dimension}-d ones")

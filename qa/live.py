@@ -57,7 +57,7 @@ class LiveEngine:
     def _reload(self, stamp) -> None:
         try:
             old = self._engine
-            index = load_index(old.settings.index, model=old.encoder.name)
+            index = load_index(old.settings.index, model=old.encoder.name, nprobe=old.settings.nprobe)
             self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights)
             self.last_error = None
         except QAError as e:

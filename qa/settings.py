@@ -11,7 +11,8 @@ from corpus.errors import SettingsError
 from corpus.loader import default_corpus_dir
 from index.encoder import DEFAULT_MODEL, RUNTIMES
 
-ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME"}
+ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME",
+       "nprobe": "QA_NPROBE"}
 
 
 def default_index_dir(corpus: Path) -> Path:
@@ -35,10 +36,13 @@ class Settings:
     max_question_chars: int = 2000
     feedback: Path | None = None
     runtime: str = "onnx"  # how the model runs: "onnx" (ONNX Runtime) or "torch"; same vectors
+    nprobe: int = 64  # IVF lists searched per question (indexes over 100k rows): more = slower, higher recall
 
     def __post_init__(self):
         if self.runtime not in RUNTIMES:
             raise SettingsError(f"runtime must be one of {', '.join(RUNTIMES)}, not {self.runtime!r}")
+        if not 1 <= self.nprobe <= 65536:
+            raise SettingsError(f"nprobe must be between 1 and 65536, not {self.nprobe}")
         if not 1 <= self.k <= 100:
             raise SettingsError(f"k must be between 1 and 100, not {self.k}")
         if self.max_question_chars < 10:
@@ -59,12 +63,18 @@ class Settings:
         index = pick("index")
         index = Path(index).expanduser() if index else default_index_dir(corpus)
         feedback = pick("feedback")
+        nprobe = pick("nprobe") or "64"
+        try:
+            nprobe = int(nprobe)
+        except ValueError:
+            raise SettingsError(f"QA_NPROBE must be a whole number, not {nprobe!r}") from None
         extra = {k: v for k, v in flags.items() if k in ("k", "max_question_chars") and v is not None}
         return cls(
             corpus=corpus,
             index=index,
             model=pick("model") or DEFAULT_MODEL,
             runtime=pick("runtime") or "onnx",
+            nprobe=nprobe,
             feedback=Path(feedback).expanduser() if feedback else None,
             **extra,
         )

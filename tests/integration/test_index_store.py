@@ -33,6 +33,11 @@ def test_round_trip_keeps_paragraphs_vectors_and_counts(seed_index_dir, seed_doc
     assert rows[0] == 0 and np.isclose(scores[0], 1.0, atol=1e-4)
 
 
+def test_nprobe_setting_reaches_both_vector_stores(seed_index_dir):
+    index = load_index(seed_index_dir, nprobe=7)
+    assert index.vectors.plan.nprobe == 7 and index.sentence_vectors.plan.nprobe == 7
+
+
 def test_manifest_records_what_was_built(seed_index_dir, seed_documents, encoder):
     manifest = Manifest.read(seed_index_dir)
     assert manifest.model == encoder.name and manifest.dimension == encoder.dimension == 384

@@ -47,6 +47,15 @@ def test_runtime_comes_from_flag_or_environment_and_is_checked():
         Settings.resolve(env={"QA_RUNTIME": "cuda"})
 
 
+def test_nprobe_comes_from_the_environment_and_is_checked():
+    assert Settings.resolve(env={}).nprobe == 64
+    assert Settings.resolve(env={"QA_NPROBE": "16"}).nprobe == 16
+    with pytest.raises(SettingsError, match="whole number"):
+        Settings.resolve(env={"QA_NPROBE": "many"})
+    with pytest.raises(SettingsError, match="between 1 and 65536"):
+        Settings.resolve(env={"QA_NPROBE": "0"})
+
+
 def test_initialisms_find_acronyms_the_corpus_uses():
     from index.lexical import initialisms
 
