@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import math
 import mmap
+import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -31,10 +33,34 @@ from corpus.errors import IndexError_
 
 
 def _no_readahead(matrix: np.ndarray) -> None:
-    """Re-ranking reads scattered rows: without this, readahead maps megabytes per row."""
+    """Scattered row reads through the mapping should not pull in their neighbours."""
     raw = getattr(matrix, "_mmap", None)
     if raw is not None and hasattr(mmap, "MADV_RANDOM"):
         raw.madvise(mmap.MADV_RANDOM)
+
+
+class _RowReader:
+    """Reads single rows of a saved ``.npy`` with ``pread``, never mapping the file.
+
+    Re-ranking and the answer step read a few scattered rows per question. Through the
+    memory map, each touched row mapped a whole page-cache folio (up to megabytes on
+    ext4 with large folios, MADV_RANDOM or not), and after a few hundred questions the
+    entire file counted in the process's RSS (1.47 GiB for one million vectors). Read
+    with ``pread`` the rows are copied and the file's pages stay in the shared page
+    cache only. The descriptor is opened at load time, so later renames of the folder
+    (atomic index swaps) do not matter; it is closed with the store.
+    """
+
+    def __init__(self, matrix: np.memmap, path: Path):
+        self.matrix = matrix
+        self._offset, self._row_bytes, self._dimension = int(matrix.offset), matrix.shape[1] * 4, matrix.shape[1]
+        self._fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+
+    def read(self, rows: np.ndarray) -> np.ndarray:
+        """Rows ``rows`` as a new float32 array."""
+        data = b"".join(os.pread(self._fd, self._row_bytes, self._offset + int(r) * self._row_bytes) for r in rows)
+        return np.frombuffer(data, dtype=np.float32).reshape(len(rows), self._dimension).copy()
 
 
 class VectorStore(Protocol):
@@ -102,6 +128,7 @@ class FaissVectorStore:
         self._docs: dict[str, np.ndarray] = {}
         self._matrix: np.ndarray | None = None  # all rows, in sorted-document order
         self._index: faiss.Index | None = None
+        self._reader: _RowReader | None = None  # set by load(): rows read without mapping the file
         self.factory = "Flat"
         self.recall_at_10: float | None = None
 
@@ -133,7 +160,12 @@ class FaissVectorStore:
 
     def rows(self, rows: np.ndarray) -> np.ndarray:
         """See :class:`VectorStore`."""
-        return np.asarray(self._all()[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+        rows = np.asarray(rows, dtype=np.int64)
+        if self._reader is not None and self._reader.matrix is self._matrix:
+            if len(rows) and not (0 <= rows.min() and rows.max() < len(self._matrix)):
+                raise IndexError(f"rows out of range 0..{len(self._matrix) - 1}")
+            return self._reader.read(rows)
+        return np.asarray(self._all()[rows], dtype=np.float32)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """See :class:`VectorStore`. Approximate indexes re-rank with the exact vectors."""
@@ -198,6 +230,7 @@ class FaissVectorStore:
         store = cls(int(meta["dimension"]), plan)
         store._use_matrix(matrix, [d for d, _ in meta["docs"]], counts)
         store._index = index
+        store._reader = _RowReader(matrix, folder / f"{name}.npy")
         store.factory, store.recall_at_10 = meta["factory"], meta.get("recall_at_10")
         if hasattr(index, "nprobe"):
             index.nprobe = plan.nprobe

@@ -80,3 +80,19 @@ def test_saved_store_is_backed_by_its_file_and_still_searchable(tmp_path):
     assert np.array_equal(store.vectors_of("a"), a) and np.array_equal(store.vectors_of("b"), b)
     assert store.search(b[2], 1)[1][0] == 5
     assert np.array_equal(np.load(tmp_path / "v.npy"), np.concatenate([a, b]))
+
+
+def test_a_loaded_store_reads_rows_from_its_file_without_mapping_it(tmp_path):
+    data = unit(50, seed=10)
+    store = FaissVectorStore(32)
+    store.add("a", data[:20])
+    store.add("b", data[20:])
+    store.save(tmp_path, "v")
+    loaded = FaissVectorStore.load(tmp_path, "v")
+    rows = np.array([49, 0, 7, 7, 20])
+    assert np.array_equal(loaded.rows(rows), data[rows])
+    assert loaded.rows(np.array([], dtype=np.int64)).shape == (0, 32)
+    with pytest.raises(IndexError):
+        loaded.rows(np.array([50]))
+    loaded.delete("a")  # changed in memory: rows come from the new matrix, not the file
+    assert np.array_equal(loaded.rows(np.array([0])), data[20:21])
