@@ -58,7 +58,7 @@ class _RowReader:
         weakref.finalize(self, os.close, self._fd)
 
     def read(self, rows: np.ndarray) -> np.ndarray:
-        """Rows ``rows`` as a new float32 array."""
+        """Rows ``rows`` as a new float32 array (one ``pread`` per row: ~7 µs each)."""
         data = b"".join(os.pread(self._fd, self._row_bytes, self._offset + int(r) * self._row_bytes) for r in rows)
         return np.frombuffer(data, dtype=np.float32).reshape(len(rows), self._dimension).copy()
 
@@ -103,7 +103,7 @@ class StorePlan:
     """How a FAISS search structure is chosen by size."""
 
     exact_below: int = 100_000
-    nprobe: int = 64
+    nprobe: int = 128
     rerank: int = 50
     recall_sample: int = 200
 

@@ -61,6 +61,7 @@ class ScoredSentence:
     score: float
     covered: frozenset[str]
     topical: frozenset[str]  # covered in the sentence's own words, not just by its document's title
+    informative: bool = True  # says something beyond the question's own words (not a bare "GIL")
 
     @property
     def text(self) -> str:
@@ -107,7 +108,8 @@ def score_sentences(
     """
     acronyms = acronyms or {}
     sentence_terms = sentence_terms or (lambda sid, text: frozenset(tokenize(text)))
-    terms = set(question_terms) - {t for w in KIND_WORDS for t in tokenize(w)}
+    asked = set(question_terms)
+    terms = asked - {t for w in KIND_WORDS for t in tokenize(w)}
     total = sum(idf(t) for t in terms) or 1.0
     best_passage = max((h.score for h in hits), default=1.0) or 1.0
     out: list[ScoredSentence] = []
@@ -123,6 +125,7 @@ def score_sentences(
             info = index.sentences[sid]
             text = hit.paragraph.text[info.start : info.end]
             own = set(sentence_terms(sid, text))
+            informative = bool(own - asked)
             for acronym, expansion in acronyms.items():
                 if acronym in own:
                     own |= expansion
@@ -134,7 +137,7 @@ def score_sentences(
                 + policy.coverage_weight * coverage
                 + policy.passage_weight * hit.score / best_passage
             )
-            out.append(ScoredSentence(hit, info, d, coverage, score, covered, topical))
+            out.append(ScoredSentence(hit, info, d, coverage, score, covered, topical, informative))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -152,6 +155,10 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
     """The answer sentences in order, or ``([], reason)`` when the evidence is too weak."""
     if not scored:
         return [], "no passage was retrieved"
+    # A glossary term or heading alone ("GIL" for "What is the GIL?") matches best and says nothing.
+    scored = [s for s in scored if s.informative]
+    if not scored:
+        return [], "the closest passages only repeat the question's words"
     kind = answer_kind(question)
     if kind is not None:
         typed = [s for s in scored if _has_kind(s, kind, question) and s.coverage >= policy.min_typed_coverage]

@@ -36,7 +36,7 @@ class Settings:
     max_question_chars: int = 2000
     feedback: Path | None = None
     runtime: str = "onnx"  # how the model runs: "onnx" (ONNX Runtime) or "torch"; same vectors
-    nprobe: int = 64  # IVF lists searched per question (indexes over 100k rows): more = slower, higher recall
+    nprobe: int = 128  # IVF lists searched per question (indexes over 100k rows): more = slower, higher recall
 
     def __post_init__(self):
         if self.runtime not in RUNTIMES:
@@ -63,7 +63,7 @@ class Settings:
         index = pick("index")
         index = Path(index).expanduser() if index else default_index_dir(corpus)
         feedback = pick("feedback")
-        nprobe = pick("nprobe") or "64"
+        nprobe = pick("nprobe") or "128"
         try:
             nprobe = int(nprobe)
         except ValueError:

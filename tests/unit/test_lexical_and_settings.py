@@ -48,7 +48,7 @@ def test_runtime_comes_from_flag_or_environment_and_is_checked():
 
 
 def test_nprobe_comes_from_the_environment_and_is_checked():
-    assert Settings.resolve(env={}).nprobe == 64
+    assert Settings.resolve(env={}).nprobe == 128
     assert Settings.resolve(env={"QA_NPROBE": "16"}).nprobe == 16
     with pytest.raises(SettingsError, match="whole number"):
         Settings.resolve(env={"QA_NPROBE": "many"})
