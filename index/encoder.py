@@ -111,7 +111,7 @@ class SentenceTransformerEncoder:
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Encode ``texts`` longest first (ONNX: one per call on several threads; torch:
         length-sorted batches, less padding), returning rows in input order."""
-        if not texts:
+        if not len(texts):
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
             return self._onnx_encode(texts, [()] * len(texts), progress)[0]
@@ -130,18 +130,19 @@ class SentenceTransformerEncoder:
         return out
 
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
-                          progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+                          progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of ``texts`` and of the character ``spans`` inside each, from one forward pass.
 
         A span's vector is the mean of the text's token embeddings that lie inside it
         (the model's own mean pooling, restricted to the span), normalised. Spans past
         the model's token limit, and every span for a model that is not mean-pooled,
-        are encoded on their own. Returns ``(text_vectors, [span_vectors per text])``.
+        are encoded on their own. Returns ``(text_vectors, span_vectors)``: one row per
+        text, and one row per span (text by text, spans in order), each array written
+        once, never copied.
         """
         if not self._mean_pooled:
-            vectors = self.encode(texts, progress=progress)
-            parts = [self.encode([t[a:b] for a, b in s]) for t, s in zip(texts, spans)]
-            return vectors, parts
+            flat = [t[a:b] for t, s in zip(texts, spans) for a, b in s]
+            return self.encode(texts, progress=progress), self.encode(flat)
         if self._onnx is not None:
             return self._onnx_encode(texts, spans, progress)
         import torch
@@ -149,7 +150,7 @@ class SentenceTransformerEncoder:
         torch.set_num_threads(self._batch_threads)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        parts: list[np.ndarray] = [np.empty((len(s), self.dimension), np.float32) for s in spans]
+        flat, parts = self._span_rows(spans)
         missing: list[tuple[int, int]] = []  # (text, span) pairs the forward pass did not reach
         with _progress_bar(len(texts), progress) as bar:
             for begin in range(0, len(texts), self.batch_size):
@@ -163,15 +164,15 @@ class SentenceTransformerEncoder:
                     missing += [(i, j) for j in lost]
                 bar.update(len(rows))
         self._encode_alone(texts, spans, parts, missing)
-        return out, parts
+        return out, flat
 
     def _onnx_encode(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                     progress: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+                     progress: bool) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`encode_with_spans` through ONNX Runtime: one text per call, longest first."""
         from concurrent.futures import ThreadPoolExecutor
 
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        parts: list[np.ndarray] = [np.empty((len(s), self.dimension), np.float32) for s in spans]
+        flat, parts = self._span_rows(spans)
         missing: list[tuple[int, int]] = []
 
         def pooled(i: int) -> tuple[int, list[int]]:
@@ -191,7 +192,13 @@ class SentenceTransformerEncoder:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
         self._encode_alone(texts, spans, parts, missing)
-        return out, parts
+        return out, flat
+
+    def _span_rows(self, spans) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One array for every span's vector, and per text a view of its rows in it."""
+        bounds = np.cumsum([0] + [len(s) for s in spans])
+        flat = np.empty((int(bounds[-1]), self.dimension), dtype=np.float32)
+        return flat, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def _encode_alone(self, texts, spans, parts: list[np.ndarray], missing: list[tuple[int, int]]) -> None:
         """Fill ``parts[i][j]`` for the spans no token of the forward pass reached (past the limit)."""

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 import bm25s
 import numpy as np
@@ -209,20 +210,39 @@ def _vectors(paragraphs: Sequence[Paragraph], sentences: Sequence[tuple[int, int
     1.6x faster (bench/build_throughput.py), and on the dev set recall@5 is unchanged,
     MRR and citation_hit rose, answer_hit fell by one question (bench/RESULTS.md).
     """
-    texts = [embedding_text(p) for p in paragraphs]
-    shift = [len(t) - len(p.text) for t, p in zip(texts, paragraphs)]  # the "section: " prefix
-    spans: list[list[tuple[int, int]]] = [[] for _ in paragraphs]
-    for row, start, end in sentences:
-        spans[row].append((start + shift[row], end + shift[row]))
-    if not texts:
+    if not paragraphs:
         return np.zeros((0, encoder.dimension), np.float32), np.zeros((0, encoder.dimension), np.float32)
     if not hasattr(encoder, "encode_with_spans"):  # a plain Encoder: sentences encoded on their own
+        texts = [embedding_text(p) for p in paragraphs]
         vectors = encoder.encode(texts + [paragraphs[row].text[start:end] for row, start, end in sentences],
                                  progress=progress)
         return vectors[: len(texts)], vectors[len(texts) :]
-    vectors, parts = encoder.encode_with_spans(texts, spans, progress=progress)
-    sentence_vectors = np.concatenate(parts) if sentences else np.zeros((0, encoder.dimension), np.float32)
-    return vectors, sentence_vectors
+    texts = _EmbeddingTexts(paragraphs)
+    spans: list[list[tuple[int, int]]] = [[] for _ in paragraphs]
+    for row, start, end in sentences:
+        shift = texts.prefix_length(row)  # the "section: " prefix
+        spans[row].append((start + shift, end + shift))
+    return encoder.encode_with_spans(texts, spans, progress=progress)
+
+
+class _EmbeddingTexts(Sequence[str]):
+    """:func:`embedding_text` of each paragraph, made when asked for: no second copy of the corpus."""
+
+    def __init__(self, paragraphs: Sequence[Paragraph]):
+        self._paragraphs = paragraphs
+
+    def __len__(self) -> int:
+        return len(self._paragraphs)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [embedding_text(p) for p in self._paragraphs[i]]
+        return embedding_text(self._paragraphs[i])
+
+    def prefix_length(self, i: int) -> int:
+        """Characters :func:`embedding_text` puts before paragraph ``i``'s text."""
+        section = self._paragraphs[i].section
+        return len(section) + 2 if section else 0
 
 
 def _write_jsonl(path: Path, rows) -> None:

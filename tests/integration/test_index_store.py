@@ -25,9 +25,9 @@ def test_round_trip_keeps_paragraphs_vectors_and_counts(seed_index_dir, seed_doc
     sentence = index.sentences[0]
     paragraph = index.paragraphs[sentence.row]
     shift = len(embedding_text(paragraph)) - len(paragraph.text)
-    _, parts = encoder.encode_with_spans([embedding_text(paragraph)], [[(sentence.start + shift, sentence.end + shift)]])
+    _, pooled = encoder.encode_with_spans([embedding_text(paragraph)], [[(sentence.start + shift, sentence.end + shift)]])
     stored_sentence = index.sentence_vectors.rows(np.array([0]))[0]
-    assert float(stored_sentence @ parts[0][0]) > 0.999
+    assert float(stored_sentence @ pooled[0]) > 0.999
     assert float(stored_sentence @ encoder.encode([paragraph.text[sentence.start : sentence.end]])[0]) > 0.9
     scores, rows = index.vectors.search(stored, 3)
     assert rows[0] == 0 and np.isclose(scores[0], 1.0, atol=1e-4)
