@@ -31,6 +31,11 @@ The rules are general ones for text dumps of web pages (and Markdown-ish text):
   paragraph if it has 4+ words. A lone lead-in of at most two words ending with
   ``:`` ("We:") says nothing by itself and is dropped. Lines starting with a list
   bullet start a paragraph of their own. Copies of the title are dropped.
+* Code is content, never chrome or a heading: the lines between Markdown fences
+  (```` ``` ```` or ``~~~``) and, in Markdown, blocks indented by four spaces or a tab
+  after a blank line are paragraphs of their own. A short line standing alone right
+  after a paragraph that ends with ``:`` is what that paragraph introduces ("...with
+  the command:" + ``venv env``), so it is a paragraph too, not a heading.
 
 Spans (``start``, ``end``) are offsets into the text given to :func:`clean_page`;
 ``text`` of a block is ``source[start:end]`` with whitespace runs collapsed.
@@ -84,6 +89,8 @@ _RULE = re.compile(r"[-=_*~#.\u2014\u2013\u2022\s]{3,}")
 _MD_HEADING = re.compile(r"(?P<marks>#{1,6})\s+(?P<text>.*?)(?:\s+#+)?")
 _BULLET = re.compile(r"(?:[-*+\u2022\u25e6]|\d{1,2}[.)])\s+")
 _LEAD_IN = re.compile(r"\S+(?:\s+\S+)?:")
+_FENCE = re.compile(r"(?:```|~~~)[^`]*")
+_INDENTED = re.compile(r"(?: {4}|\t)\s*\S")
 _PROSE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 _HEADING_END = re.compile(r"[.!?;:,\u2026][\"'\u201d\u2019)\]]*$")
 
@@ -117,7 +124,7 @@ class _Line:
     start: int
     end: int
     text: str
-    kind: str  # a chrome kind, "md_heading", "text" or "blank"
+    kind: str  # a chrome kind, "md_heading", "code", "text" or "blank"
 
 
 def collapse_whitespace(text: str) -> str:
@@ -125,16 +132,18 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
-def clean_page(text: str, name: str = "") -> CleanPage:
+def clean_page(text: str, name: str = "", *, markdown: bool = False) -> CleanPage:
     """Clean a web-page text dump into a title, metadata and content blocks.
 
     ``name`` (usually the file name without extension) is the title of last resort.
+    ``markdown`` reads lines indented by four spaces as code (in plain text an
+    indented first line just starts a paragraph).
 
     >>> page = clean_page("Site | News | About\\n\\nBig News\\n\\nIt happened today, as planned.\\n")
     >>> page.title, [b.text for b in page.blocks]
     ('Big News', ['It happened today, as planned.'])
     """
-    lines = _split_lines(text)
+    lines = _split_lines(text, markdown)
     metadata = _metadata(lines)
     units = _units(lines)
     units = units[: _footer_start(units)]
@@ -178,16 +187,24 @@ def _is_nav(text: str) -> bool:
     return all(len(item.split()) <= limit and len(item) <= 40 for item in items)
 
 
-def _split_lines(text: str) -> list[_Line]:
-    lines, offset = [], 0
+def _split_lines(text: str, markdown: bool = False) -> list[_Line]:
+    lines, offset, fenced = [], 0, False
     for raw in text.split("\n"):
         stripped = raw.strip()
         start = offset + (len(raw) - len(raw.lstrip())) if stripped else offset
-        kind = classify_line(stripped)
-        if kind in _CHROME_KINDS and lines and _continues_sentence(lines[-1]):
-            kind = "text"  # "...held that the\ncopyright of the photo..." is one sentence
-        lines.append(_Line(start, start + len(stripped), stripped, kind))
         offset += len(raw) + 1
+        if _FENCE.fullmatch(stripped):  # a Markdown fence: the lines up to the next one are code
+            fenced = not fenced
+            lines.append(_Line(start, start + len(stripped), stripped, "blank"))
+            continue
+        after_blank = not lines or lines[-1].kind in ("blank", "code")
+        if fenced or (markdown and stripped and after_blank and _INDENTED.match(raw)):
+            kind = "code" if stripped or fenced else "blank"  # "    python3 -m venv env" is code, not a heading
+        else:
+            kind = classify_line(stripped)
+            if kind in _CHROME_KINDS and lines and _continues_sentence(lines[-1]):
+                kind = "text"  # "...held that the\ncopyright of the photo..." is one sentence
+        lines.append(_Line(start, start + len(stripped), stripped, kind))
     return lines
 
 
@@ -213,16 +230,16 @@ def _metadata(lines: list[_Line]) -> dict:
 
 
 def _units(lines: list[_Line]) -> list[list[_Line]]:
-    """Group lines into units: one chrome or heading line, or a run of text lines."""
+    """Group lines into units: one chrome or heading line, or a run of text (or code) lines."""
     units: list[list[_Line]] = []
     run: list[_Line] = []
     for line in lines + [_Line(0, 0, "", "blank")]:
         starts_item = line.kind == "text" and run and _BULLET.match(line.text)
-        if line.kind != "text" or starts_item:
+        if line.kind not in ("text", "code") or starts_item or (run and run[-1].kind != line.kind):
             if run:
                 units.append(run)
             run = []
-        if line.kind == "text":
+        if line.kind in ("text", "code"):
             run.append(line)
         elif line.kind != "blank":
             units.append([line])
@@ -236,6 +253,8 @@ def _unit_text(unit: list[_Line]) -> str:
 
 
 def _is_prose(unit: list[_Line]) -> bool:
+    if unit[0].kind == "code":
+        return True  # content: the header ends before it
     if unit[0].kind != "text":
         return False
     text = _unit_text(unit)
@@ -277,7 +296,7 @@ def _chrome_like(unit: list[_Line]) -> bool:
     kind = unit[0].kind
     if kind == "text":
         return len(unit) == 1 and is_heading_like(unit[0].text)
-    return kind != "md_heading"
+    return kind not in ("md_heading", "code")
 
 
 def _footer_compatible(unit: list[_Line]) -> bool:
@@ -372,13 +391,17 @@ def _blocks(units: list[list[_Line]], title: str) -> list[Block]:
             start = first.start + first.text.index(text) if text else first.start
             blocks.append(Block("heading", collapse_whitespace(text), start, start + len(text)))
             continue
+        if first.kind == "code":
+            blocks.append(Block("paragraph", _unit_text(unit), first.start, unit[-1].end))
+            continue
         if first.kind != "text" or all(_norm(line.text) == title_key for line in unit):
             continue
         text = _unit_text(unit)
         if _LEAD_IN.fullmatch(text):
             continue
         alone = len(unit) == 1 and _blank_or_edge(units, i - 1) and _blank_or_edge(units, i + 1)
-        if alone and is_heading_like(text):
+        introduced = bool(blocks) and blocks[-1].kind == "paragraph" and blocks[-1].text.endswith(":")
+        if alone and is_heading_like(text) and not introduced:  # "...with the command:" + "venv env"
             blocks.append(Block("heading", text, first.start, first.end))
             continue
         if (len(unit) > 1 and is_heading_like(first.text) and 2 * len(first.text) <= len(unit[1].text)

@@ -130,7 +130,7 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None],
             pages = page.pages
         else:
             source = decode_bytes(data, doc)
-            page = clean_page(source, Path(doc).stem)
+            page = clean_page(source, Path(doc).stem, markdown=suffix == ".md")
     except CorpusError as e:
         warn(f"skipped {e}")
         return None

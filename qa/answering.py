@@ -183,6 +183,42 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
     return chosen, ""
 
 
+def complete_lead_ins(
+    chosen: list[ScoredSentence],
+    next_of: Callable[[ScoredSentence], ScoredSentence | None],
+    max_sentences: int,
+    max_chars: int = 400,
+) -> list[ScoredSentence]:
+    """Follow every chosen sentence that ends in a colon with the sentence it introduces.
+
+    "Virtual environments are created by executing the command venv:" says nothing
+    without the command, which usually opens the next paragraph (a code block).
+    ``next_of(s)`` gives the sentence after ``s`` in its document, or ``None``; it is
+    put right after the lead-in (moved there if it was already chosen) unless it is
+    longer than ``max_chars``: the answer stays short and the source shows the rest.
+    Continuations count towards ``max_sentences``, but a lead-in is never cut from its
+    continuation (so an answer may hold one sentence more).
+    """
+    out: list[ScoredSentence] = []
+    key = lambda s: (s.hit.paragraph.id, s.info.start)  # noqa: E731
+    placed = set()
+    for s in chosen:
+        if len(out) >= max_sentences:
+            break
+        if key(s) in placed:
+            continue
+        out.append(s)
+        placed.add(key(s))
+        if not s.text.rstrip().endswith(":"):
+            continue
+        follow = next_of(s)
+        if follow is None or key(follow) in placed or len(follow.text) > max_chars:
+            continue
+        out.append(follow)
+        placed.add(key(follow))
+    return out
+
+
 def compose_answer(question: str, chosen: list[ScoredSentence], hits: list[Hit], reason: str) -> Answer:
     """Build the :class:`Answer`: sentences with ``[n]`` markers, citations in order of first use."""
     if not chosen:

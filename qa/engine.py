@@ -12,7 +12,10 @@ from index.encoder import Encoder, SentenceTransformerEncoder
 from index.lexical import initialisms, tokenize
 from index.search import FusionWeights, HybridSearcher
 from index.store import LoadedIndex, load_index
-from qa.answering import AnswerPolicy, Idf, choose_sentences, compose_answer, score_sentences
+from index.types import Hit
+from qa.answering import (
+    AnswerPolicy, Idf, ScoredSentence, choose_sentences, complete_lead_ins, compose_answer, score_sentences,
+)
 from qa.indexing import update_index
 from qa.question import clean_question
 from qa.settings import Settings
@@ -85,6 +88,29 @@ class Engine:
         start, end = max(0, row - radius), min(len(self.index.paragraphs), row + radius + 1)
         return [p for p in self.index.paragraphs[start:end] if p.doc == doc]
 
+    def next_sentence(self, sentence: ScoredSentence) -> ScoredSentence | None:
+        """The sentence after ``sentence`` in its document, or ``None`` at the document's end.
+
+        A sentence from the next paragraph is cited as that paragraph, reached through
+        ``sentence``'s hit (same rank and scores: it was not retrieved on its own).
+        """
+        hit = sentence.hit
+        row = self._row_of[hit.paragraph.id]
+        ids = self._sentence_ids.get(row, [])
+        starts = [self.index.sentences[i].start for i in ids]
+        if sentence.info.start in starts:
+            at = starts.index(sentence.info.start)
+            if at + 1 < len(ids):
+                return ScoredSentence(hit, self.index.sentences[ids[at + 1]], 0.0, 0.0, 0.0, frozenset(), frozenset())
+        following = row + 1
+        if following >= len(self.index.paragraphs) or self.index.paragraphs[following].doc != hit.paragraph.doc:
+            return None
+        ids = self._sentence_ids.get(following)
+        if not ids:
+            return None
+        neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
+        return ScoredSentence(neighbour, self.index.sentences[ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
+
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answer ``question`` from the top ``k`` passages (``settings.k`` by default)."""
         k = k or self.settings.k
@@ -100,6 +126,7 @@ class Engine:
             self.index, self._sentence_ids, self._row_of, self._idf, self.policy, acronyms, self._sentence_terms,
         )
         chosen, reason = choose_sentences(question, scored, self.policy)
+        chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)
         answer = compose_answer(question, chosen, hits[:k], reason)
         done = time.perf_counter()
         timings = {

@@ -130,3 +130,37 @@ def test_a_question_that_gives_instructions_cannot_change_what_is_answered(engin
         for sentence, n in answer_sentences(answer.text):
             assert sentence in answer.citations[n - 1].hit.paragraph.text
     assert "HACKED" not in answer.text
+
+
+GUIDE = """# Field guide
+
+## Making a virtual environment
+
+A virtual environment is created by running the venv module with a target folder:
+
+    python3 -m venv /srv/field-env
+
+The folder then holds its own interpreter and site-packages.
+
+## Gauges
+
+Gauges are read from the left bank every morning.
+"""
+
+
+def test_a_colon_lead_in_is_answered_with_the_block_it_introduces(tmp_path, encoder, annotator):
+    from qa.engine import Engine
+    from qa.indexing import update_index
+    from qa.settings import Settings
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text(GUIDE, "utf-8")
+    settings = Settings.resolve(env={}, corpus=str(tmp_path / "docs"), index=str(tmp_path / "index"))
+    update_index(settings, encoder, annotator=annotator)
+    answer = Engine.open(settings, encoder=encoder, build_if_missing=False).ask("How is a virtual environment created?")
+    pairs = answer_sentences(answer.text)
+    lead = next(i for i, (sentence, _) in enumerate(pairs) if sentence.endswith("with a target folder:"))
+    command, n = pairs[lead + 1]
+    assert command == "python3 -m venv /srv/field-env"
+    cited = answer.citations[n - 1].hit.paragraph
+    assert cited.section == "Making a virtual environment" and command in cited.text

@@ -96,7 +96,7 @@ def test_only_new_and_changed_files_are_parsed_again(tmp_path, encoder, annotato
     update_index(settings, encoder, annotator=annotator)
     parsed = []
     real_clean, real_html = corpus.loader.clean_page, corpus.loader.read_html
-    monkeypatch.setattr(corpus.loader, "clean_page", lambda text, name: parsed.append(name) or real_clean(text, name))
+    monkeypatch.setattr(corpus.loader, "clean_page", lambda text, name, **kw: parsed.append(name) or real_clean(text, name, **kw))
     monkeypatch.setattr(corpus.loader, "read_html", lambda data, name: parsed.append(name) or real_html(data, name))
 
     assert update_index(settings, encoder, annotator=annotator).built is False

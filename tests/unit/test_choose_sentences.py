@@ -1,11 +1,11 @@
 """choose_sentences: which scored sentences make the answer (pure logic, built by hand)."""
 from corpus.types import Paragraph
 from index.types import Hit, SentenceInfo
-from qa.answering import AnswerPolicy, ScoredSentence, choose_sentences
+from qa.answering import AnswerPolicy, ScoredSentence, choose_sentences, complete_lead_ins
 
 
-def scored(text: str, score: float, informative: bool = True, topical=frozenset({"gil"})) -> ScoredSentence:
-    paragraph = Paragraph(f"g.html#p{int(score * 100)}", "g.html", "Glossary", "", 1, text, 0, len(text))
+def scored(text: str, score: float, informative: bool = True, topical=frozenset({"gil"}), number: int = 1) -> ScoredSentence:
+    paragraph = Paragraph(f"g.html#p{number}", "g.html", "Glossary", "", number, text, 0, len(text))
     hit = Hit(paragraph, 1, score, score, 0.0)
     return ScoredSentence(hit, SentenceInfo(0, 0, len(text), ()), score, 1.0, score, frozenset({"gil"}),
                           frozenset(topical), informative)
@@ -21,3 +21,39 @@ def test_a_sentence_that_only_repeats_the_question_never_leads():
 def test_only_question_words_everywhere_is_an_abstention():
     chosen, reason = choose_sentences("What is the GIL?", [scored("GIL", 0.95, informative=False)], AnswerPolicy())
     assert chosen == [] and "repeat the question" in reason
+
+
+def in_order(*texts: str) -> list[ScoredSentence]:
+    """Sentences of one document, one paragraph each, scored in the order given."""
+    return [scored(t, 0.9 - i / 100, number=i + 1) for i, t in enumerate(texts)]
+
+
+def follower_in(document: list[ScoredSentence]):
+    def next_of(s):
+        at = document.index(s)
+        return document[at + 1] if at + 1 < len(document) else None
+    return next_of
+
+
+def test_a_lead_in_ending_in_a_colon_is_followed_by_what_it_introduces():
+    doc = in_order("Create an environment with the command venv:", "python3 -m venv /path/to/env",
+                   "The environment holds its own site directory.")
+    chosen = complete_lead_ins([doc[0], doc[2]], follower_in(doc), max_sentences=3)
+    assert [s.text for s in chosen] == [doc[0].text, doc[1].text, doc[2].text]
+
+
+def test_a_continuation_counts_but_never_leaves_a_lead_in_dangling():
+    doc = in_order("A", "Its form is:", "x = [e for e in s]", "B")
+    chosen = complete_lead_ins([doc[0], doc[1], doc[3]], follower_in(doc), max_sentences=2)
+    assert [s.text for s in chosen] == ["A", "Its form is:", "x = [e for e in s]"]
+
+
+def test_an_already_chosen_continuation_moves_up_once_and_a_long_one_is_left_out():
+    doc = in_order("Like this:", "for line in f: print(line)", "Then this:", "y" * 401)
+    chosen = complete_lead_ins([doc[2], doc[0], doc[1]], follower_in(doc), max_sentences=3)
+    assert [s.text for s in chosen] == ["Then this:", "Like this:", "for line in f: print(line)"]
+
+
+def test_a_lead_in_at_the_end_of_its_document_stays_as_it_is():
+    doc = in_order("The last words are:")
+    assert complete_lead_ins(doc, follower_in(doc), max_sentences=3) == doc

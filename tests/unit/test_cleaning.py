@@ -293,3 +293,56 @@ def test_a_section_after_the_last_back_to_top_is_content_not_footer():
 def test_wrapped_continuation_lines_are_never_chrome():
     text = "Title Here\n\nThe court held that the\ncopyright of the photograph belongs to its author.\n"
     assert paragraphs(clean_page(text)) == ["The court held that the copyright of the photograph belongs to its author."]
+
+
+GUIDE_MD = """\
+# Field guide
+
+## Environments
+
+Create one with the venv module and a target folder:
+
+```sh
+python3 -m venv /srv/env
+
+source /srv/env/bin/activate
+```
+
+List comprehensions have the form:
+
+    [expr for x in seq]
+    ---
+
+That is all there is to say about them here.
+"""
+
+
+def test_code_blocks_are_paragraphs_not_headings_or_chrome():
+    page = clean_page(GUIDE_MD, "guide", markdown=True)
+    blocks = [(b.kind, b.text) for b in page.blocks]
+    assert blocks == [
+        ("heading", "Environments"),
+        ("paragraph", "Create one with the venv module and a target folder:"),
+        ("paragraph", "python3 -m venv /srv/env source /srv/env/bin/activate"),
+        ("paragraph", "List comprehensions have the form:"),
+        ("paragraph", "[expr for x in seq] ---"),
+        ("paragraph", "That is all there is to say about them here."),
+    ]
+    for block in page.blocks:
+        assert collapse_whitespace(GUIDE_MD[block.start : block.end]) == block.text
+
+
+def test_a_short_line_after_a_colon_is_what_it_introduces():
+    text = "Notes\n\nThe gauge is reset with this command:\n\nreset-gauge now\n\nIt takes a minute to settle again.\n"
+    assert [(b.kind, b.text) for b in clean_page(text, "notes").blocks] == [
+        ("paragraph", "The gauge is reset with this command:"),
+        ("paragraph", "reset-gauge now"),
+        ("paragraph", "It takes a minute to settle again."),
+    ]
+
+
+def test_in_plain_text_an_indented_first_line_starts_a_paragraph():
+    text = "Notes\n\n    The gauge at the old bridge was read\nevery hour by the keeper.\n"
+    assert [b.text for b in clean_page(text, "notes").blocks] == [
+        "The gauge at the old bridge was read every hour by the keeper."
+    ]
