@@ -31,9 +31,9 @@ The rules are general ones for text dumps of web pages (and Markdown-ish text):
   paragraph if it has 4+ words. A lone lead-in of at most two words ending with
   ``:`` ("We:") says nothing by itself and is dropped. Lines starting with a list
   bullet start a paragraph of their own. Copies of the title are dropped.
-* Code is content, never chrome or a heading: the lines between Markdown fences
-  (```` ``` ```` or ``~~~``) and, in Markdown, blocks indented by four spaces or a tab
-  after a blank line are paragraphs of their own. A short line standing alone right
+* Code is content, never chrome or a heading: in Markdown, the lines between fences
+  (```` ``` ```` or ``~~~``) and blocks indented by four spaces or a tab after a blank
+  line are paragraphs of their own. A short line standing alone right
   after a paragraph that ends with ``:`` is what that paragraph introduces ("...with
   the command:" + ``venv env``), so it is a paragraph too, not a heading.
 
@@ -136,8 +136,9 @@ def clean_page(text: str, name: str = "", *, markdown: bool = False) -> CleanPag
     """Clean a web-page text dump into a title, metadata and content blocks.
 
     ``name`` (usually the file name without extension) is the title of last resort.
-    ``markdown`` reads lines indented by four spaces as code (in plain text an
-    indented first line just starts a paragraph).
+    ``markdown`` reads fenced blocks and lines indented by four spaces as code (in
+    plain text a ``~~~~`` line is a decorative rule and an indented first line just
+    starts a paragraph).
 
     >>> page = clean_page("Site | News | About\\n\\nBig News\\n\\nIt happened today, as planned.\\n")
     >>> page.title, [b.text for b in page.blocks]
@@ -193,7 +194,7 @@ def _split_lines(text: str, markdown: bool = False) -> list[_Line]:
         stripped = raw.strip()
         start = offset + (len(raw) - len(raw.lstrip())) if stripped else offset
         offset += len(raw) + 1
-        if _FENCE.fullmatch(stripped):  # a Markdown fence: the lines up to the next one are code
+        if markdown and _FENCE.fullmatch(stripped):  # a fence: the lines up to the next one are code
             fenced = not fenced
             lines.append(_Line(start, start + len(stripped), stripped, "blank"))
             continue

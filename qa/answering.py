@@ -199,9 +199,11 @@ def complete_lead_ins(
     Continuations count towards ``max_sentences``, but a lead-in is never cut from its
     continuation (so an answer may hold one sentence more).
     """
+    def key(s: ScoredSentence) -> tuple[str, int]:
+        return s.hit.paragraph.id, s.info.start
+
     out: list[ScoredSentence] = []
-    key = lambda s: (s.hit.paragraph.id, s.info.start)  # noqa: E731
-    placed = set()
+    placed: set[tuple[str, int]] = set()
     for s in chosen:
         if len(out) >= max_sentences:
             break

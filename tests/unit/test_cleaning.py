@@ -346,3 +346,9 @@ def test_in_plain_text_an_indented_first_line_starts_a_paragraph():
     assert [b.text for b in clean_page(text, "notes").blocks] == [
         "The gauge at the old bridge was read every hour by the keeper."
     ]
+
+
+def test_in_plain_text_a_tilde_line_is_a_rule_not_a_fence():
+    text = "Notes\n\nThe gauge at the old bridge was read every hour.\n\n~~~~~~~~\n\nLevels\n\nThe river rose by a metre in March.\n"
+    blocks = [(b.kind, b.text) for b in clean_page(text, "notes").blocks]
+    assert ("heading", "Levels") in blocks and ("paragraph", "The river rose by a metre in March.") in blocks
