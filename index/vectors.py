@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import mmap
 import os
 import weakref
 from dataclasses import dataclass
@@ -30,13 +29,6 @@ import faiss
 import numpy as np
 
 from corpus.errors import IndexError_
-
-
-def _no_readahead(matrix: np.ndarray) -> None:
-    """Scattered row reads through the mapping should not pull in their neighbours."""
-    raw = getattr(matrix, "_mmap", None)
-    if raw is not None and hasattr(mmap, "MADV_RANDOM"):
-        raw.madvise(mmap.MADV_RANDOM)
 
 
 class _RowReader:
@@ -215,7 +207,6 @@ class FaissVectorStore:
         try:
             meta = json.loads((folder / f"{name}.docs.json").read_text("utf-8"))
             matrix = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-            _no_readahead(matrix)
             index = faiss.read_index(str(folder / f"{name}.faiss"))
         except FileNotFoundError as e:
             raise IndexError_(f"the index at {folder} is incomplete: {Path(e.filename).name} is missing") from e
