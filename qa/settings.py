@@ -9,7 +9,7 @@ from typing import Mapping
 
 from corpus.errors import SettingsError
 from corpus.loader import default_corpus_dir
-from index.encoder import DEFAULT_MODEL, RUNTIMES
+from index.encoder import DEFAULT_MODEL, check_runtime
 
 ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME",
        "nprobe": "QA_NPROBE"}
@@ -39,8 +39,7 @@ class Settings:
     nprobe: int = 128  # IVF lists searched per question (indexes over 100k rows): more = slower, higher recall
 
     def __post_init__(self):
-        if self.runtime not in RUNTIMES:
-            raise SettingsError(f"runtime must be one of {', '.join(RUNTIMES)}, not {self.runtime!r}")
+        check_runtime(self.runtime)
         if not 1 <= self.nprobe <= 65536:
             raise SettingsError(f"nprobe must be between 1 and 65536, not {self.nprobe}")
         if not 1 <= self.k <= 100:
@@ -63,7 +62,7 @@ class Settings:
         index = pick("index")
         index = Path(index).expanduser() if index else default_index_dir(corpus)
         feedback = pick("feedback")
-        nprobe = pick("nprobe") or "128"
+        nprobe = pick("nprobe") or str(cls.nprobe)
         try:
             nprobe = int(nprobe)
         except ValueError:
@@ -73,7 +72,7 @@ class Settings:
             corpus=corpus,
             index=index,
             model=pick("model") or DEFAULT_MODEL,
-            runtime=pick("runtime") or "onnx",
+            runtime=pick("runtime") or cls.runtime,
             nprobe=nprobe,
             feedback=Path(feedback).expanduser() if feedback else None,
             **extra,
