@@ -35,7 +35,8 @@ class LiveEngine:
     def __init__(self, engine: Engine):
         self._engine = engine
         self._stamp = _stamp(engine.settings.index)
-        self._loading = threading.Lock()
+        self._state = threading.Lock()  # guards _stamp and _loader together
+        self._loader: threading.Thread | None = None
         self.last_error: str | None = None
 
     @property
@@ -45,26 +46,44 @@ class LiveEngine:
         return self._engine
 
     def refresh(self, wait: bool = False) -> None:
-        """Start loading a rebuilt index, if there is one; ``wait`` blocks until done."""
-        stamp = _stamp(self._engine.settings.index)
-        if stamp is None or stamp == self._stamp or not self._loading.acquire(blocking=False):
-            return
-        thread = threading.Thread(target=self._reload, args=(stamp,), daemon=True)
-        thread.start()
-        if wait:
-            thread.join()
+        """Start loading a rebuilt index, if there is one.
 
-    def _reload(self, stamp) -> None:
+        With ``wait``, return only once the engine serves the index that is in the folder
+        now: a reload already in flight (whoever started it) is waited for, and if the
+        folder changed again meanwhile, that newer index is loaded and waited for too.
+        """
+        while True:
+            with self._state:
+                if _stamp(self._engine.settings.index) in (None, self._stamp):
+                    return
+                loader = self._loader
+                if loader is None or not loader.is_alive():
+                    loader = self._loader = threading.Thread(target=self._reload, daemon=True)
+                    loader.start()
+            if not wait:
+                return
+            loader.join()
+
+    def _reload(self) -> None:
+        """Load the index now in the folder; record the stamp it was read under.
+
+        The stamp is taken before loading and checked again after: a rebuild swapped in
+        while loading leaves the recorded stamp behind the folder's, so the next
+        :meth:`refresh` loads again instead of keeping a mixed or older index unseen.
+        """
+        old = self._engine
+        folder = old.settings.index
+        stamp = _stamp(folder)
         try:
-            old = self._engine
-            index = load_index(old.settings.index, model=old.encoder.name, nprobe=old.settings.nprobe)
-            self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights)
-            self.last_error = None
+            index = load_index(folder, model=old.encoder.name, nprobe=old.settings.nprobe)
+            if _stamp(folder) == stamp:
+                self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights)
+                self.last_error = None
         except QAError as e:
-            self.last_error = str(e)
-        finally:
+            if _stamp(folder) == stamp:
+                self.last_error = str(e)
+        with self._state:
             self._stamp = stamp
-            self._loading.release()
 
     def __getattr__(self, name):
         return getattr(self.current, name)

@@ -58,3 +58,63 @@ def test_live_engine_switches_to_a_rebuilt_index_without_failing_a_request(tmp_p
     assert failures == [] and answered and all("Galaxy Leader" in text for text in answered)
     assert "nine million" in live.ask(question).text
     assert live.index.manifest.counts["documents"] == 3
+
+
+def test_refresh_wait_waits_for_a_reload_another_thread_started(tmp_path, encoder, annotator, monkeypatch):
+    """The race of a flaky run: a request starts the reload, then ``refresh(wait=True)`` must still wait."""
+    import qa.live
+
+    corpus = tmp_path / "docs"
+    shutil.copytree(default_corpus_dir(), corpus)
+    settings = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "index"))
+    build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
+    live = LiveEngine(Engine.open(settings, encoder=encoder, build_if_missing=False))
+    (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
+    build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
+
+    loading, release = threading.Event(), threading.Event()
+    real_load = qa.live.load_index
+
+    def slow_load(*args, **kwargs):
+        loading.set()
+        release.wait(timeout=60)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(qa.live, "load_index", slow_load)
+    live.refresh()  # a request notices the new index and starts loading it
+    assert loading.wait(timeout=60)
+    waiter = threading.Thread(target=live.refresh, kwargs={"wait": True})
+    waiter.start()
+    waiter.join(timeout=0.5)
+    assert waiter.is_alive(), "refresh(wait=True) returned while the reload was still in flight"
+    release.set()
+    waiter.join(timeout=60)
+    assert not waiter.is_alive()
+    assert live.index.manifest.counts["documents"] == 3
+
+
+def test_a_rebuild_swapped_in_during_a_reload_is_loaded_next(tmp_path, encoder, annotator, monkeypatch):
+    """A reload that read the folder before a second rebuild cannot leave that rebuild unseen."""
+    import qa.live
+
+    corpus = tmp_path / "docs"
+    shutil.copytree(default_corpus_dir(), corpus)
+    settings = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "index"))
+    build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
+    live = LiveEngine(Engine.open(settings, encoder=encoder, build_if_missing=False))
+    (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
+    build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
+
+    real_load, rebuilt = qa.live.load_index, []
+
+    def load_then_rebuild(*args, **kwargs):
+        index = real_load(*args, **kwargs)
+        if not rebuilt:  # the second rebuild lands while the first reload is finishing
+            (corpus / "port.txt").write_text(NEW_DOC.replace("harbour", "port"), "utf-8")
+            build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
+            rebuilt.append(True)
+        return index
+
+    monkeypatch.setattr(qa.live, "load_index", load_then_rebuild)
+    live.refresh(wait=True)
+    assert live.index.manifest.counts["documents"] == 4
