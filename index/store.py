@@ -310,6 +310,37 @@ class LoadedIndex:
         paragraphs = tuple(self.paragraphs[first:end])
         return Document(doc=doc, title=paragraphs[0].title if paragraphs else doc, sha256=sha256, paragraphs=paragraphs)
 
+    @cached_property
+    def _term_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per lexical term id: how many paragraphs hold it, and its best BM25 contribution.
+
+        Read from bm25s' sparse score matrix (one column a term) here, so that no other
+        layer depends on bm25s' internal layout.
+        """
+        scores = self.bm25.scores
+        data, indptr = np.asarray(scores["data"]), np.asarray(scores["indptr"])
+        frequency = np.diff(indptr)
+        best = np.zeros(len(frequency), dtype=np.float32)
+        used = frequency > 0
+        if used.any():
+            best[used] = np.maximum.reduceat(data, indptr[:-1][used])
+        return frequency, best
+
+    def document_frequency(self, term_id: int) -> int:
+        """How many paragraphs hold the lexical term with id ``term_id``."""
+        frequency = self._term_columns[0]
+        return int(frequency[term_id]) if 0 <= term_id < len(frequency) else 0
+
+    def best_term_score(self, term_ids: Sequence[int]) -> float:
+        """The highest BM25 score that the terms ``term_ids`` can reach, each in its best paragraph.
+
+        Dividing a paragraph's BM25 score by this says how much of the query it matches,
+        instead of how it compares with the best match (which scores 1 even when that
+        match holds only one common term of the question).
+        """
+        best = self._term_columns[1]
+        return float(sum(best[i] for i in term_ids if 0 <= i < len(best)))
+
     def sentence_rows(self) -> dict[int, list[int]]:
         """Map paragraph row -> indices of its sentences."""
         rows: dict[int, list[int]] = {}

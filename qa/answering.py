@@ -73,11 +73,10 @@ class Idf:
     """Inverse document frequency of stemmed terms, read from the BM25 index."""
 
     def __init__(self, index: LoadedIndex):
-        bm25 = index.bm25
-        df = np.diff(np.asarray(bm25.scores["indptr"]))
         n = len(index.paragraphs)
         self._n = n
-        self._idf = {term: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for term, i in bm25.vocab_dict.items() if i < len(df)}
+        self._idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5))
+                     for term, df in ((term, index.document_frequency(i)) for term, i in index.bm25.vocab_dict.items())}
         # A term the corpus never uses is often the asker's own wording (a paraphrase):
         # weigh it like the rarest term the corpus has, not more.
         self._unseen = math.log(1 + (n - 0.5) / 1.5)
