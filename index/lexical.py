@@ -9,7 +9,7 @@ import Stemmer
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 # Function words, including the question words that carry no topic ("which", "how").
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before
     being below between both but by can could did do does doing down during each few for
     from further had has have having he her here hers herself him himself his how i if in
@@ -23,7 +23,8 @@ _stemmer = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """The Snowball stem of a lower-cased word, as BM25 indexes it."""
     return _stemmer.stemWord(word)
 
 
@@ -46,7 +47,7 @@ def words(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Stemmed content tokens (stopwords dropped) of ``text``, as BM25 indexes them."""
-    return [_stem(w) for w in words(text) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 _RAW_WORD = re.compile(r"[A-Za-z][A-Za-z]*")
@@ -64,7 +65,7 @@ def initialisms(text: str, known: Callable[[str], bool], max_words: int = 6) -> 
     >>> sorted(initialisms("UN Security Council resolution", lambda t: t == "unscr")["unscr"])
     ['council', 'resolut', 'secur', 'un']
     """
-    words = [w for w in _RAW_WORD.findall(text) if w.lower() not in _STOPWORDS]
+    words = [w for w in _RAW_WORD.findall(text) if w.lower() not in STOPWORDS]
     found: dict[str, frozenset[str]] = {}
     for start in range(len(words)):
         letters = ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from corpus.errors import IndexError_
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 
 
@@ -26,7 +26,7 @@ class Manifest:
 
     model: str
     dimension: int
-    counts: dict  # {"documents", "paragraphs", "sentences"}
+    counts: dict  # {"documents", "paragraphs", "sentences", "words"}
     corpus_hash: str
     files: dict  # {doc: sha256 of the raw file}
     build_key: str  # hash of every setting that changes the built index

@@ -24,7 +24,7 @@ import numpy as np
 from index.lexical import tokenize
 from index.store import LoadedIndex
 from index.types import Hit, SentenceInfo
-from qa.question import KIND_LABELS, KIND_WORDS, answer_kind
+from qa.question import KIND_LABELS, KIND_WORDS, answer_kind, kind_phrase
 from qa.types import Answer, Citation
 
 ABSTAIN_TEXT = "The documents do not answer this question."
@@ -153,21 +153,21 @@ def _has_kind(sentence: ScoredSentence, kind: str, question: str) -> bool:
 def choose_sentences(question: str, scored: list[ScoredSentence], policy: AnswerPolicy) -> tuple[list[ScoredSentence], str]:
     """The answer sentences in order, or ``([], reason)`` when the evidence is too weak."""
     if not scored:
-        return [], "no passage was retrieved"
+        return [], "No passage was retrieved."
     # A glossary term or heading alone ("GIL" for "What is the GIL?") matches best and says nothing.
     scored = [s for s in scored if s.informative]
     if not scored:
-        return [], "the closest passages only repeat the question's words"
+        return [], "The closest passages only repeat the question's words."
     kind = answer_kind(question)
     if kind is not None:
         typed = [s for s in scored if _has_kind(s, kind, question) and s.coverage >= policy.min_typed_coverage]
         if not typed:
-            return [], f"no passage states the {kind} the question asks for"
+            return [], f"No passage states {kind_phrase(question, kind)}."
         first = typed[0]
     else:
         first = scored[0]
         if first.score < policy.min_score:
-            return [], "the closest passages are too weakly related to the question"
+            return [], "The closest passages are too weakly related to the question."
     chosen = [first]
     covered = set(first.covered)
     for s in scored:

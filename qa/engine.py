@@ -16,6 +16,8 @@ from index.types import Hit
 from qa.answering import (
     AnswerPolicy, Idf, ScoredSentence, choose_sentences, complete_lead_ins, compose_answer, score_sentences,
 )
+from qa.abstention import FocusPolicy, missing_focus, missing_reason, off_domain_reason
+from qa.focus import Evidence, context_terms, focus_terms, match_terms, words_to_encode
 from qa.indexing import update_index
 from qa.question import clean_question
 from qa.settings import Settings
@@ -36,11 +38,13 @@ class Engine:
         encoder: Encoder,
         policy: AnswerPolicy = AnswerPolicy(),
         weights: FusionWeights = FusionWeights(),
+        focus_policy: FocusPolicy = FocusPolicy(),
     ):
         self.settings = settings
         self.index = index
         self.encoder = encoder
         self.policy = policy
+        self.focus_policy = focus_policy
         self.searcher = HybridSearcher(index, weights)
         self._idf = Idf(index)
         self._sentence_ids = index.sentence_rows()
@@ -116,17 +120,38 @@ class Engine:
         k = k or self.settings.k
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
-        query_vector = self.encoder.encode([question])[0]
+        terms = focus_terms(question)
+        # Focus words the vocabulary lacks are embedded in the same encoder call as the question.
+        unknown = words_to_encode(terms, self.index.words)
+        vectors = self.encoder.encode([question, *unknown])
+        query_vector = vectors[0]
         encoded = time.perf_counter()
         acronyms = initialisms(question, self.searcher.has_term)
         hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms)
         searched = time.perf_counter()
-        scored = score_sentences(
-            tokenize(question), np.asarray(query_vector), hits[: self.policy.answer_passages],
-            self.index, self._sentence_ids, self._row_of, self._idf, self.policy, acronyms, self._sentence_terms,
-        )
-        chosen, reason = choose_sentences(question, scored, self.policy)
-        chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)
+        evidence_hits = hits[: self.policy.answer_passages]
+        docs = frozenset(h.paragraph.doc for h in evidence_hits)
+        evidence = Evidence.of((t for h in evidence_hits for t in (h.paragraph.text, h.paragraph.section, h.paragraph.title)),
+                               self.index.words, lambda term: self.index.term_in_documents(term, docs))
+        focus = match_terms(terms, evidence, self.index.words, dict(zip(unknown, vectors[1:])), acronyms)
+        missing = missing_focus(focus, self.focus_policy)
+        best = max((h.dense for h in evidence_hits), default=0.0)
+        typical = self.index.typical_similarity(self.focus_policy.off_domain_percentile)
+        if missing:
+            chosen, reason = [], missing_reason(missing)
+        elif best < typical:
+            chosen, reason = [], off_domain_reason(best, typical)
+        else:
+            # Dates and numbers the question gives as context ("in October 2024") are not
+            # terms an answer must cover: "Where did they meet in October 2024?" is answered
+            # by "they gathered in Naples" in a document dated October 2024.
+            context = context_terms(question)
+            scored = score_sentences(
+                [t for t in tokenize(question) if t not in context], np.asarray(query_vector), evidence_hits,
+                self.index, self._sentence_ids, self._row_of, self._idf, self.policy, acronyms, self._sentence_terms,
+            )
+            chosen, reason = choose_sentences(question, scored, self.policy)
+            chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)
         answer = compose_answer(question, chosen, hits[:k], reason)
         done = time.perf_counter()
         timings = {
@@ -136,4 +161,4 @@ class Engine:
             "total": 1000 * (done - started),
         }
         return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.passages,
-                      answer.reason, timings)
+                      answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus))

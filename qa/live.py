@@ -77,7 +77,8 @@ class LiveEngine:
         try:
             index = load_index(folder, model=old.encoder.name, nprobe=old.settings.nprobe)
             if _stamp(folder) == stamp:
-                self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights)
+                self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights,
+                                      old.focus_policy)
                 self.last_error = None
         except QAError as e:
             if _stamp(folder) == stamp:

@@ -14,6 +14,7 @@ KIND_LABELS: dict[str, frozenset[str]] = {
     "year": frozenset({"YEAR"}),
     "date": frozenset({"DATE", "YEAR", "TIME"}),
     "place": frozenset({"GPE", "LOC", "FAC"}),
+    "city": frozenset({"GPE"}),  # a city is a geopolitical entity; "Europe" or "the Red Sea" is not one
 }
 
 _KIND_RULES: tuple[tuple[str, re.Pattern], ...] = (
@@ -24,7 +25,8 @@ _KIND_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("year", re.compile(r"\b(what|which) year\b")),
     ("date", re.compile(r"^when\b|\b(on|in|by|since|until) (what|which) (date|day|year|month)\b"
                         r"|\b(what|which) (date|day|year|month)\b|\bwhen (did|was|were|is|will|does|do)\b")),
-    ("place", re.compile(r"^where\b|\b(what|which) (city|town|capital|village|venue|location)\b"
+    ("city", re.compile(r"\b(what|which) (city|town|capital|village)\b")),
+    ("place", re.compile(r"^where\b|\b(what|which) (venue|location)\b"
                          r"|\bwhere (did|was|were|is|will|does|do)\b")),
 )
 # Words that name the kind of answer rather than the topic: not looked for in sentences.
@@ -69,3 +71,18 @@ def answer_kind(question: str) -> str | None:
         if rule.search(q):
             return kind
     return None
+
+
+_KIND_NOUNS = {"money": "an amount of money", "percent": "a percentage", "count": "a number", "year": "a year",
+               "date": "a date", "place": "a place", "city": "a city"}
+_COUNTED = re.compile(r"\bhow many ([a-z][a-z-]+)")
+
+
+def kind_phrase(question: str, kind: str) -> str:
+    """What a typed question asks for, in words: "a number of containers", "a date", "a place".
+
+    >>> kind_phrase("How many containers can the port handle?", "count")
+    'a number of containers'
+    """
+    counted = _COUNTED.search(question.lower()) if kind == "count" else None
+    return f"a number of {counted.group(1)}" if counted else _KIND_NOUNS[kind]

@@ -22,7 +22,7 @@ def render_answer(answer: Answer) -> str:
     lines = [textwrap.fill(answer.text, width=100), ""]
     if answer.abstained:
         if answer.reason:
-            lines[0] += f" ({answer.reason})"
+            lines[0] += f" {answer.reason}"
         lines.append("Closest passages (not an answer):")
         for hit in answer.passages:
             lines += [f" {hit.rank}. {_source_line(hit)}", _wrapped(hit.paragraph.text), ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.types import Hit
+from qa.focus import TermMatch
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,10 @@ class Citation:
 class Answer:
     """What a question gets: an answer with ``[n]`` markers, or an abstention.
 
-    On abstention ``citations`` is empty and ``passages`` still holds the closest hits.
-    ``timings`` are milliseconds per stage.
+    On abstention ``citations`` is empty and ``passages`` still holds the closest hits;
+    ``reason`` says why in a sentence and ``missing`` names the question's words that the
+    evidence lacks. ``focus`` is how each focus word of the question was found in the
+    evidence. ``timings`` are milliseconds per stage.
     """
 
     question: str
@@ -38,6 +41,8 @@ class Answer:
     passages: tuple[Hit, ...]
     reason: str = ""
     timings: dict = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    focus: tuple[TermMatch, ...] = ()
 
     def to_dict(self) -> dict:
         """The JSON object of ``qa ask --json`` and of the ``ask`` API."""
@@ -46,6 +51,9 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "reason": self.reason,
+            "missing": list(self.missing),
+            "focus": [{"term": m.term.text, "kind": m.term.kind, "score": round(m.score, 3), "match": m.match}
+                      for m in self.focus],
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},

@@ -139,7 +139,7 @@ def turn_html(turn: Turn, index: int) -> str:
     if a is None:
         body = f'<div class="cq-a cq-error" role="alert">{e(turn.error or "No answer.")}</div>'
     elif a.abstained:
-        reason = f' <span class="cq-reason">({e(a.reason)})</span>' if a.reason else ""
+        reason = f' <span class="cq-reason">{e(a.reason)}</span>' if a.reason else ""
         items = "".join(_source_item(turn, index, h, None, ()) for h in a.passages)
         closest = (f'<section class="cq-closest"><h4>Closest passages <small>— not an answer</small></h4>'
                    f'<ol>{items}</ol></section>') if items else ""
@@ -200,7 +200,7 @@ def turn_markdown(turn: Turn, number: int) -> str:
     if a is None:
         return "\n".join(lines + [f"**Error:** {md_escape(turn.error)}", ""])
     if a.abstained:
-        lines += [md_escape(a.text) + (f" ({md_escape(a.reason)})" if a.reason else ""), ""]
+        lines += [md_escape(a.text) + (f" {md_escape(a.reason)}" if a.reason else ""), ""]
         if a.passages:
             lines += ["**Closest passages (not an answer)**", ""]
             for hit in a.passages:
@@ -220,7 +220,7 @@ def turn_text(turn: Turn) -> str:
     if a is None:
         return turn.error
     if a.abstained:
-        return a.text + (f" ({a.reason})" if a.reason else "")
+        return a.text + (f" {a.reason}" if a.reason else "")
     lines = [a.text, ""]
     for c in a.citations:
         p = c.hit.paragraph

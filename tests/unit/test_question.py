@@ -16,7 +16,7 @@ from qa.question import answer_kind, clean_question
         ("When did the talks begin?", "date"),
         ("On which date was the statement issued?", "date"),
         ("Where did the ministers meet?", "place"),
-        ("In which city was the summit held?", "place"),
+        ("In which city was the summit held?", "city"),
         ("Why is the region important?", None),
         ("Who chairs the group?", None),
         ("What do the ministers say about Africa?", None),

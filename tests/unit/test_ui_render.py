@@ -35,7 +35,7 @@ def answered(text: str = "Thirty countries are involved. Over 150 experts came."
 def abstained() -> Answer:
     hits = (hit(para(44, "We share best practices."), 1, 0.76), hit(para(41, "Dialogue on industry."), 2, 0.74))
     return Answer("GDP?", "The documents do not answer this question.", True, (), hits,
-                  reason="no passage states the percent the question asks for")
+                  reason="No passage states a percentage.")
 
 
 class Elements(HTMLParser):
@@ -72,7 +72,7 @@ def test_answer_with_markers_sources_and_highlights():
 def test_abstention_shows_closest_passages_not_citations():
     html = render_conversation([Turn("GDP?", "GDP?", answer=abstained())])
     assert "cq-abstained" in html and "Closest passages" in html and "not an answer" in html
-    assert "no passage states the percent" in html
+    assert "No passage states a percentage." in html
     assert "cq-sources" not in html and "<a " not in html and "<mark>" not in html
     assert "#1" in html and "We share best practices." in html
 

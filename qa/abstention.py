@@ -1,0 +1,63 @@
+"""When the evidence does not cover the question's focus: which words are missing, and why.
+
+Identifiers must be in the evidence literally. Names ("Sudan", "Tehran") must be there
+literally, by spelling, or as a close word vector (``name_match``); other content
+words as a looser match (``word_match``). Thresholds were calibrated on the three dev
+files by leave-one-file-out validation (bench/calibrate_abstention.py, README "How
+abstention works").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from qa.focus import TermMatch
+
+
+@dataclass(frozen=True)
+class FocusPolicy:
+    """How close a focus word's best match in the evidence must be to count as present."""
+
+    name_match: float = 0.7
+    word_match: float = 0.55
+    missing_words: int = 2  # this many missing content words also mean "not in the documents"
+    off_domain_percentile: float = 50.0  # best passage no closer than this share of random sentence pairs
+
+    def __post_init__(self):
+        if not (0.0 <= self.name_match <= 1.0 and 0.0 <= self.word_match <= 1.0):
+            raise ValueError("match thresholds must be within [0, 1]")
+        if not 0.0 <= self.off_domain_percentile <= 100.0:
+            raise ValueError("off_domain_percentile must be within [0, 100]")
+        if self.missing_words < 1:
+            raise ValueError("missing_words must be at least 1")
+
+
+def missing_focus(matches: Sequence[TermMatch], policy: FocusPolicy) -> list[TermMatch]:
+    """The focus terms whose absence means the documents do not answer; empty when covered.
+
+    Any identifier or name below its bar is enough; plain content words only count when
+    ``policy.missing_words`` of them (or all of them) are missing, because a question in
+    the user's own words often has a verb or two that no document uses ("fired", "halt").
+    """
+    required = [m for m in matches if m.term.kind == "identifier" and m.score < 1.0]
+    required += [m for m in matches if m.term.kind == "name" and m.score < policy.name_match]
+    if required:
+        return required
+    content = [m for m in matches if m.term.kind == "word"]
+    loose = [m for m in content if m.score < policy.word_match]
+    if loose and (len(loose) >= policy.missing_words or len(loose) == len(content)):
+        return loose
+    return []
+
+
+def missing_reason(missing: Sequence[TermMatch]) -> str:
+    """A sentence naming what the documents lack: "The documents do not mention Sudan."."""
+    names = [m.term.text for m in missing]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"The documents do not mention {listed}."
+
+
+def off_domain_reason(best_similarity: float, typical: float) -> str:
+    """Why a question whose best passage is only as close as unrelated passages are to each other is refused."""
+    return (f"The documents are not about this: the closest passage (cosine {best_similarity:.2f}) is no closer "
+            f"than two unrelated passages of these documents usually are ({typical:.2f}).")
