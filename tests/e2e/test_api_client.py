@@ -60,6 +60,14 @@ def test_api_abstains_with_passages(server):
     assert data["abstained"] is True and data["citations"] == [] and len(data["passages"]) >= 1
 
 
+def test_api_names_what_the_documents_do_not_mention(server):
+    from gradio_client import Client
+
+    data = Client(server.url, verbose=False).predict("What do the ministers say about Myanmar?", api_name="/ask")
+    assert data["abstained"] is True and data["missing"] == ["Myanmar"]
+    assert data["reason"] == "The documents do not mention Myanmar."
+
+
 def test_api_reports_bad_questions_as_errors(server):
     from gradio_client import Client
     from gradio_client.exceptions import AppError

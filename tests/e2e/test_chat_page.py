@@ -75,6 +75,12 @@ def test_unanswerable_question_shows_closest_passages(page):
     assert closest.locator(".cq-n").first.inner_text().startswith("#")
 
 
+def test_the_page_says_what_the_documents_do_not_mention(page):
+    turn = ask(page, "What do the ministers say about Myanmar?")
+    assert "The documents do not mention Myanmar." in turn.locator(".cq-reason").inner_text()
+    assert turn.locator(".cq-closest .cq-source").count() >= 1
+
+
 def test_examples_on_an_empty_chat(page):
     examples = page.locator(".cq-example")
     assert examples.count() >= 2

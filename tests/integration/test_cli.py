@@ -53,6 +53,14 @@ def test_ask_json(index_dir):
     assert len(data["passages"]) == 3 and data["citations"][0]["n"] == 1
 
 
+def test_ask_json_names_what_the_documents_do_not_mention(index_dir):
+    result = run("ask", "What do the ministers say about Myanmar?", "--index", str(index_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["abstained"] is True and data["missing"] == ["Myanmar"]
+    assert data["reason"] == "The documents do not mention Myanmar." and data["citations"] == []
+
+
 def test_ask_text_shows_answer_and_sources(index_dir):
     result = run("ask", "How many experts attended the meeting?", env_extra={"QA_INDEX": str(index_dir)})
     assert result.returncode == 0

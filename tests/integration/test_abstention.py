@@ -1,0 +1,51 @@
+"""Abstention on the real corpus with the real model: off-domain, missing focus, paraphrases, context."""
+from __future__ import annotations
+
+from qa.answering import ABSTAIN_TEXT
+
+
+def test_an_off_domain_question_abstains(engine):
+    answer = engine.ask("How do I descale an espresso machine?")
+    assert answer.abstained and answer.text == ABSTAIN_TEXT and answer.citations == ()
+    assert answer.passages, "the closest passages are still shown"
+
+
+def test_an_adjacent_topic_abstains_naming_what_is_missing(engine):
+    answer = engine.ask("What do the ministers say about the civil war in Myanmar?")
+    assert answer.abstained
+    assert "Myanmar" in answer.missing
+    assert answer.reason == "The documents do not mention Myanmar."
+
+
+def test_a_code_name_the_documents_lack_is_missing_even_if_its_parts_are_common(engine):
+    answer = engine.ask("How does security_council.vote() work?")
+    assert answer.abstained and "security_council.vote()" in answer.missing
+
+
+def test_a_paraphrase_in_other_words_answers_with_the_right_citation(engine):
+    answer = engine.ask("What do the ministers say about Russia's threats to use atomic weapons?")
+    assert not answer.abstained, answer.reason
+    assert answer.missing == ()
+    used = [c.hit.paragraph.text[a:b].lower() for c in answer.citations for a, b in c.spans]
+    assert any("nuclear" in sentence for sentence in used)
+
+
+def test_a_date_given_as_context_does_not_block_the_place(engine):
+    answer = engine.ask("Where did the G7 defense ministers meet in October 2024?")
+    assert not answer.abstained, answer.reason
+    assert "Naples" in answer.text
+
+
+def test_a_typed_question_names_the_missing_kind(engine):
+    answer = engine.ask("How many tanks did the ministers promise to Ukraine?")
+    assert answer.abstained
+    assert "tanks" in answer.reason
+    assert answer.reason == "No passage states a number of tanks." or "tanks" in answer.missing
+
+
+def test_focus_is_reported_for_every_answer(engine):
+    answer = engine.ask("Which vessel should the Houthis release?")
+    assert not answer.abstained and answer.missing == ()
+    data = answer.to_dict()
+    assert data["missing"] == [] and {f["term"] for f in data["focus"]} >= {"vessel", "Houthis"}
+    assert all(f["score"] >= 0.5 for f in data["focus"])
