@@ -19,8 +19,8 @@ class FocusPolicy:
     """How close a focus word's best match in the evidence must be to count as present."""
 
     name_match: float = 0.7
-    word_match: float = 0.55
-    missing_words: int = 2  # this many missing content words also mean "not in the documents"
+    word_match: float = 0.5
+    missing_words: int = 3  # this many missing content words also mean "not in the documents"
     off_domain_percentile: float = 50.0  # best passage no closer than this share of random sentence pairs
 
     def __post_init__(self):

@@ -17,7 +17,7 @@ from qa.answering import (
     AnswerPolicy, Idf, ScoredSentence, choose_sentences, complete_lead_ins, compose_answer, score_sentences,
 )
 from qa.abstention import FocusPolicy, missing_focus, missing_reason, off_domain_reason
-from qa.focus import Evidence, context_terms, focus_terms, match_terms, words_to_encode
+from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, words_to_encode
 from qa.indexing import update_index
 from qa.question import clean_question
 from qa.settings import Settings
@@ -148,7 +148,8 @@ class Engine:
             context = context_terms(question)
             scored = score_sentences(
                 [t for t in tokenize(question) if t not in context], np.asarray(query_vector), evidence_hits,
-                self.index, self._sentence_ids, self._row_of, self._idf, self.policy, acronyms, self._sentence_terms,
+                self.index, self._sentence_ids, self._row_of, self._idf, self.policy,
+                equivalents(acronyms, focus, self.focus_policy.word_match), self._sentence_terms,
             )
             chosen, reason = choose_sentences(question, scored, self.policy)
             chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)

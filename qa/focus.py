@@ -229,6 +229,21 @@ def spelled_out(acronym: str, text: str) -> bool:
     return re.search(rf"\b{pattern}\b", text) is not None
 
 
+def equivalents(acronyms: dict[str, frozenset[str]], matches: Sequence[TermMatch],
+                threshold: float) -> dict[str, frozenset[str]]:
+    """Evidence tokens that stand for question terms: acronyms, and close word matches.
+
+    A sentence holding "countries" then covers the question's "nations" when the focus
+    check matched them (cosine at least ``threshold``), as a sentence holding "UNSCR"
+    covers "UN Security Council resolution". Keys and values are stemmed tokens.
+    """
+    out = {a: set(stems) for a, stems in acronyms.items()}
+    for m in matches:
+        if m.term.kind != "identifier" and m.match and " " not in m.match and threshold <= m.score < 1.0:
+            out.setdefault(stem(m.match), set()).add(stem(m.term.word))
+    return {token: frozenset(stems) for token, stems in out.items()}
+
+
 def words_to_encode(terms: Sequence[FocusTerm], vectors: WordVectors) -> list[str]:
     """Focus words that need a vector and that the vocabulary lacks: encoded with the question."""
     return [t.word for t in terms if t.kind != "identifier" and is_vocabulary_word(t.word) and t.word not in vectors]
