@@ -39,6 +39,9 @@ class Manifest:
     version: str = field(default_factory=package_version)
     lexical: dict = field(default_factory=dict)
     annotator: str = ""
+    # Percentiles 0..100 of the cosine between two of the corpus's sentences, each embedded
+    # alone (as a question is): how close unrelated text of this corpus usually is.
+    similarity_percentiles: list = field(default_factory=list)
 
     def write(self, folder: Path) -> None:
         """Write ``manifest.json`` into ``folder``."""

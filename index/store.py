@@ -168,6 +168,7 @@ def _build_locked(documents, folder, encoder, annotator, previous, plan, progres
             faiss_recall_at_10=paragraph_store.recall_at_10,
             lexical=LEXICAL,
             annotator=annotator.name,
+            similarity_percentiles=similarity_percentiles(paragraphs, sentences, encoder),
         )
         manifest.write(tmp)  # written last: a folder without it is never taken for an index
         _fsync_tree(tmp)
@@ -252,6 +253,28 @@ class _EmbeddingTexts(Sequence[str]):
         """Characters :func:`embedding_text` puts before paragraph ``i``'s text."""
         section = self._paragraphs[i].section
         return len(section) + 2 if section else 0
+
+
+SIMILARITY_PROBES = 200
+
+
+def similarity_percentiles(paragraphs: Sequence[Paragraph], sentences: Sequence[SentenceInfo],
+                           encoder: Encoder) -> list[float]:
+    """Percentiles 0..100 of cosines between pairs of the corpus's sentences, each embedded alone.
+
+    Up to :data:`SIMILARITY_PROBES` sentences drawn with a fixed seed are embedded on their
+    own, without the heading path their indexed vectors carry, so that they compare with
+    a question as questions do (shared headings would make any two sentences of one page
+    look related).
+    """
+    if len(sentences) < 2:
+        return []
+    picked = np.sort(np.random.default_rng(0).choice(len(sentences), min(len(sentences), SIMILARITY_PROBES),
+                                                     replace=False))
+    texts = [paragraphs[sentences[i].row].text[sentences[i].start : sentences[i].end] for i in picked]
+    vectors = encoder.encode(texts)
+    similarities = (vectors @ vectors.T)[np.triu_indices(len(texts), k=1)]
+    return [round(float(x), 4) for x in np.percentile(similarities, np.arange(101))]
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -351,25 +374,17 @@ class LoadedIndex:
         best = self._term_columns[1]
         return float(sum(best[i] for i in term_ids if 0 <= i < len(best)))
 
-    @cached_property
-    def _sentence_pair_similarities(self) -> np.ndarray:
-        """Cosines between pairs of up to 400 sentences drawn (seeded) from the index, sorted."""
-        n = self.sentence_vectors.ntotal
-        if n < 2:
-            return np.zeros(1, dtype=np.float32)
-        rows = np.sort(np.random.default_rng(0).choice(n, min(n, 400), replace=False))
-        sample = self.sentence_vectors.rows(rows.astype(np.int64))
-        similarities = sample @ sample.T
-        return np.sort(similarities[np.triu_indices(len(rows), k=1)])
-
     def typical_similarity(self, percentile: float) -> float:
         """The ``percentile`` of cosines between two sentences of this corpus drawn at random.
 
         How close two unrelated passages of *this* corpus are: a question whose best
         passage is no closer than that is off-domain here, whatever the absolute cosine
         (0.33 for two sentences of the two-page seed corpus, 0.09 on the Python docs).
+        Measured at build time on sentences embedded alone, as questions are (see
+        :func:`similarity_percentiles`); 0 for an index too small to measure.
         """
-        return float(np.percentile(self._sentence_pair_similarities, percentile))
+        table = self.manifest.similarity_percentiles
+        return float(np.interp(percentile, np.linspace(0, 100, len(table)), table)) if table else 0.0
 
     def term_in_documents(self, term: str, docs: frozenset[str]) -> bool:
         """True when a paragraph of one of ``docs`` holds the lexical (stemmed) token ``term``."""

@@ -6,20 +6,20 @@ import shutil
 import numpy as np
 
 from corpus import default_corpus_dir
-from index.store import load_index
+from index.store import SIMILARITY_PROBES, load_index
 from qa.engine import Engine
 from qa.indexing import update_index
 from qa.settings import Settings
 
 
 class CountingEncoder:
-    """The real encoder, counting how many texts it is asked to embed."""
+    """The real encoder, counting the paragraphs (``texts``) and the vocabulary words (``words``) it embeds."""
 
     def __init__(self, real):
-        self.real, self.name, self.dimension, self.texts = real, real.name, real.dimension, 0
+        self.real, self.name, self.dimension, self.texts, self.words = real, real.name, real.dimension, 0, 0
 
     def encode(self, texts, *, progress=False):
-        self.texts += len(texts)
+        self.words += len(texts)  # the build encodes only vocabulary words and similarity probes through encode()
         return self.real.encode(texts, progress=progress)
 
     def encode_with_spans(self, texts, spans, *, progress=False):
@@ -49,7 +49,7 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
     (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
     small = corpus / "002_9584fc23a3ef617f.txt"
     small.write_text(small.read_text("utf-8").replace("Thirty countries", "Thirty-one countries"), "utf-8")
-    counting.texts = 0
+    counting.texts = counting.words = 0
     second = update_index(settings, counting, annotator=annotator)
     assert second.changes["added"] == 1 and second.changes["changed"] == 1 and second.changes["unchanged"] == 1
     # Only the paragraphs of the new and the edited file went through the model
@@ -57,6 +57,8 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
     changed = load_index(settings.index)
     expected = sum(1 for p in changed.paragraphs if not p.doc.startswith("000_"))
     assert counting.texts == expected
+    new_words = len(set(changed.words.words) - set(before.words.words))
+    assert new_words <= counting.words <= new_words + SIMILARITY_PROBES  # words new to the corpus, and the probes
     assert [p.id for p in changed.paragraphs if p.doc.startswith("000_")] == untouched_ids
 
     (corpus / "002_9584fc23a3ef617f.txt").unlink()
@@ -70,6 +72,8 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
     assert np.allclose(inc.vectors.rows(np.arange(inc.vectors.ntotal)), ref.vectors.rows(np.arange(ref.vectors.ntotal)), atol=1e-5)
     assert np.abs(inc.sentence_vectors.rows(np.arange(inc.sentence_vectors.ntotal)) - ref.sentence_vectors.rows(np.arange(ref.sentence_vectors.ntotal))).max() < 1e-5
     assert inc.manifest.corpus_hash == ref.manifest.corpus_hash
+    assert inc.words.words == ref.words.words
+    assert np.abs(inc.words.matrix(inc.words.words) - ref.words.matrix(ref.words.words)).max() < 1e-3  # float16
 
     a = Engine.open(settings, encoder=encoder, build_if_missing=False)
     b = Engine.open(full, encoder=encoder, build_if_missing=False)
