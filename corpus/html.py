@@ -96,22 +96,45 @@ def _texts(element) -> list[tuple[str, str]]:
 
 
 def _list_items(element) -> list[tuple[str, str]]:
-    """One paragraph per item; a nested list's items follow their parent item."""
+    """One paragraph per item; a nested list's items follow their parent item.
+
+    In a definition list (Sphinx API entries: ``dt`` signature, ``dd`` description) a
+    term and its description are one paragraph, "term: description", so that the
+    signature ``width`` and "(default: 70) The maximum length of wrapped lines" are
+    found, embedded and cited together.
+    """
     found = []
+    term = ""
     for item in element.iterchildren("item"):
-        found.append(("paragraph", _text(item, skip="list")))
+        rend = item.get("rend") or ""
+        text = _text(item, skip="list")
+        if rend.startswith("dt"):
+            if term:
+                found.append(("paragraph", term))  # a term without a description
+            term = text.rstrip("¶#§ ").strip()
+            continue
+        if rend.startswith("dd") and term:
+            text = f"{term}: {text}" if text else term
+            term = ""
+        found.append(("paragraph", text))
         for nested in item.iterchildren("list"):
             found.extend(_list_items(nested))
+    if term:
+        found.append(("paragraph", term))
     return found
 
 
+_BLOCK_TAGS = frozenset({"p", "quote", "list", "head", "item", "table"})  # not "code": inline too
+
+
 def _text(element, skip: str | None = None) -> str:
-    if skip is None:
-        return collapse_whitespace("".join(element.itertext()))
+    """The text under ``element`` (without ``skip`` children); block-level children are
+    separated by a space, so two paragraphs of one list item do not run together."""
     parts = [element.text or ""]
     for child in element:
         if child.tag != skip:
-            parts.append("".join(child.itertext()))
+            inner = "".join(child.itertext())
+            parts.append(f" {inner} " if child.tag in _BLOCK_TAGS else inner)
         parts.append(child.tail or "")
     return collapse_whitespace("".join(parts))
 

@@ -50,14 +50,24 @@ BM25_DIR = "bm25"
 LEXICAL = {"tokenizer": "words-stopwords-snowball-english", "k1": 1.5, "b": 0.75, "method": "lucene"}
 
 
+def heading_path(paragraph: Paragraph) -> str:
+    """Where a paragraph stands: "page title › section" (either may be missing)."""
+    return " › ".join(part for part in (paragraph.title, paragraph.section) if part)
+
+
 def embedding_text(paragraph: Paragraph) -> str:
-    """The text a paragraph is embedded as: its section heading gives it context."""
-    return f"{paragraph.section}: {paragraph.text}" if paragraph.section else paragraph.text
+    """The text a paragraph is embedded and searched as: its heading path gives it context.
+
+    "width: (default: 70) The maximum length..." says nothing on its own; under
+    "textwrap — Text wrapping and filling › TextWrapper" it answers a question.
+    """
+    path = heading_path(paragraph)
+    return f"{path}: {paragraph.text}" if path else paragraph.text
 
 
 def build_key(model: str, annotator: str) -> str:
     """Hash of every setting that changes what is built (model, annotator, format)."""
-    key = json.dumps([FORMAT_VERSION, package_version(), model, annotator, LEXICAL, "section-prefix-v1", "pooled-sentences-v1",
+    key = json.dumps([FORMAT_VERSION, package_version(), model, annotator, LEXICAL, "heading-path-v1", "pooled-sentences-v1",
                       "word-vectors-v1"])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -230,7 +240,7 @@ def _vectors(paragraphs: Sequence[Paragraph], sentences: Sequence[tuple[int, int
     texts = _EmbeddingTexts(paragraphs)
     spans: list[list[tuple[int, int]]] = [[] for _ in paragraphs]
     for row, start, end in sentences:
-        shift = texts.prefix_length(row)  # the "section: " prefix
+        shift = texts.prefix_length(row)  # the "title › section: " prefix
         spans[row].append((start + shift, end + shift))
     return encoder.encode_with_spans(texts, spans, progress=progress)
 
@@ -251,8 +261,8 @@ class _EmbeddingTexts(Sequence[str]):
 
     def prefix_length(self, i: int) -> int:
         """Characters :func:`embedding_text` puts before paragraph ``i``'s text."""
-        section = self._paragraphs[i].section
-        return len(section) + 2 if section else 0
+        path = heading_path(self._paragraphs[i])
+        return len(path) + 2 if path else 0
 
 
 SIMILARITY_PROBES = 200
@@ -285,7 +295,7 @@ def _write_jsonl(path: Path, rows) -> None:
 
 def _write_bm25(path: Path, paragraphs: Sequence[Paragraph]) -> None:
     retriever = bm25s.BM25(k1=LEXICAL["k1"], b=LEXICAL["b"], method=LEXICAL["method"])
-    tokens = [tokenize(f"{p.section} {p.text}") or ["\0empty"] for p in paragraphs]
+    tokens = [tokenize(embedding_text(p)) or ["\0empty"] for p in paragraphs]
     retriever.index(tokens, show_progress=False)
     retriever.save(str(path), show_progress=False)
 

@@ -1,0 +1,59 @@
+"""A small Sphinx-like documentation set (tests/data/sphinx): API entries, heading paths, lead-ins."""
+from __future__ import annotations
+
+import pytest
+
+from corpus import load_corpus
+from index.store import build_index, heading_path, load_index
+from qa.engine import Engine
+from qa.settings import Settings
+from tests.conftest import DATA
+
+DOCS = DATA / "sphinx"
+
+
+@pytest.fixture(scope="module")
+def docs_engine(tmp_path_factory, encoder, annotator):
+    folder = tmp_path_factory.mktemp("sphinx") / "index"
+    build_index(load_corpus(DOCS, warn=print), folder, encoder, annotator)
+    settings = Settings.resolve(env={}, corpus=str(DOCS), index=str(folder))
+    return Engine.open(settings, encoder=encoder, build_if_missing=False)
+
+
+def test_an_api_entry_is_one_passage(docs_engine):
+    paragraphs = docs_engine.index.paragraphs
+    [entry] = [p for p in paragraphs if "Seconds between two predicted water levels" in p.text]
+    assert entry.text.startswith("interval: (default: 600) Seconds between")
+    [function] = [p for p in paragraphs if p.text.startswith("tidepool.load_stations(source")]
+    assert "Return a list of Station objects" in function.text and "malformed lines are skipped" in function.text
+    assert not any("¶" in p.text for p in paragraphs), "permalink signs are not text"
+
+
+def test_the_heading_path_is_searchable(docs_engine):
+    [entry] = [p for p in docs_engine.index.paragraphs if p.text.startswith("anchors.scope(")]
+    assert heading_path(entry) == "anchors — Mooring helpers › Chain length"
+    answer = docs_engine.ask("anchors chain length", k=3)
+    assert answer.passages[0].paragraph.section == "Chain length"
+    assert all(h.paragraph.doc == "anchors.html" for h in answer.passages[:2])
+
+
+def test_a_paraphrased_question_finds_its_api_entry(docs_engine):
+    answer = docs_engine.ask("How often does the tide predictor compute a water level unless told otherwise?", k=3)
+    assert any("Seconds between two predicted water levels" in h.paragraph.text for h in answer.passages)
+    assert not answer.abstained and "600" in answer.text
+
+
+def test_a_lead_in_is_answered_with_the_code_it_introduces(docs_engine):
+    answer = docs_engine.ask("How do I load the bundled stations?")
+    assert not answer.abstained
+    assert 'tidepool.load_stations("bundled")' in answer.text
+
+
+def test_an_api_the_documentation_lacks_is_not_answered(docs_engine):
+    answer = docs_engine.ask("How do I call tidepool.low_waters() for tomorrow?")
+    assert answer.abstained and "tidepool.low_waters()" in answer.missing
+
+
+def test_the_index_records_its_model_and_counts(docs_engine):
+    index = load_index(docs_engine.settings.index)
+    assert index.manifest.counts["documents"] == 2 and len(index.words) > 0
