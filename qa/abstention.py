@@ -21,7 +21,7 @@ class FocusPolicy:
     name_match: float = 0.7
     word_match: float = 0.5
     missing_words: int = 3  # this many missing content words also mean "not in the documents"
-    off_domain_percentile: float = 50.0  # best passage no closer than this share of random sentence pairs
+    off_domain_percentile: float = 30.0  # best passage no closer than this share of random sentence pairs
 
     def __post_init__(self):
         if not (0.0 <= self.name_match <= 1.0 and 0.0 <= self.word_match <= 1.0):
