@@ -34,7 +34,7 @@ SCAFFOLDING = frozenset(
     everything nothing explain explains described describe describes address addresses
     addressed position stance view views think thinks know regarding concerning
     document documents text page pages thing things kind sort difference differences use
-    using way ways""".split()
+    using way ways want wants wanted believe believes consider considers""".split()
 )
 MONTHS = frozenset(
     """january february march april may june july august september october november december
