@@ -41,7 +41,7 @@ from qa.settings import Settings  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[2] / "shared/eval"
 NEVER = FocusPolicy(name_match=0.0, word_match=0.0, missing_words=1000, off_domain_percentile=0.0)
-NAME_MATCH = (0.6, 0.65, 0.7, 0.75, 0.8)
+NAME_MATCH = (0.6, 0.65, 0.68, 0.7, 0.71, 0.72, 0.75)
 WORD_MATCH = (0.4, 0.45, 0.5, 0.55, 0.6)
 MISSING_WORDS = (1, 2, 3)
 PERCENTILES = (0.0, 30.0, 40.0, 50.0, 60.0)

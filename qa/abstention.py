@@ -18,7 +18,7 @@ from qa.focus import TermMatch
 class FocusPolicy:
     """How close a focus word's best match in the evidence must be to count as present."""
 
-    name_match: float = 0.7
+    name_match: float = 0.71
     word_match: float = 0.5
     missing_words: int = 3  # this many missing content words also mean "not in the documents"
     off_domain_percentile: float = 30.0  # best passage no closer than this share of random sentence pairs
