@@ -162,6 +162,10 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
     if not scored:
         return [], "The closest passages only repeat the question's words."
     kind = answer_kind(question)
+    if kind == "place" and not any(_has_kind(s, kind, question) for s in scored):
+        # "Where" over passages that name no place at all asks for a position, not a
+        # location ("Where do the notes of an exception show up?"): an open question.
+        kind = None
     if kind is not None:
         typed = [s for s in scored if _has_kind(s, kind, question) and s.coverage >= policy.min_typed_coverage]
         if not typed:

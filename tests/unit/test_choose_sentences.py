@@ -57,3 +57,24 @@ def test_an_already_chosen_continuation_moves_up_once_and_a_long_one_is_left_out
 def test_a_lead_in_at_the_end_of_its_document_stays_as_it_is():
     doc = in_order("The last words are:")
     assert complete_lead_ins(doc, follower_in(doc), max_sentences=3) == doc
+
+
+def with_entities(text: str, score: float, entities=()) -> ScoredSentence:
+    paragraph = Paragraph("d.html#p1", "d.html", "Docs", "", 1, text, 0, len(text))
+    return ScoredSentence(Hit(paragraph, 1, score, score, 0.0), SentenceInfo(0, 0, len(text), tuple(entities)),
+                          score, 1.0, score, frozenset({"note"}), frozenset({"note"}))
+
+
+def test_where_over_passages_without_places_asks_for_a_position():
+    notes = with_entities("Notes appear in the standard traceback after the exception string.", 0.8)
+    chosen, reason = choose_sentences("Where do the notes show up?", [notes], AnswerPolicy())
+    assert chosen == [notes] and reason == ""
+
+
+def test_where_over_passages_with_places_still_wants_one():
+    text = "The ministers met in Naples. The notes were long."
+    met = with_entities(text, 0.8, [("GPE", 21, 27)])
+    chosen, _ = choose_sentences("Where did the ministers meet?", [met], AnswerPolicy())
+    assert chosen == [met]
+    weak = ScoredSentence(met.hit, met.info, 0.8, 0.1, 0.8, frozenset(), frozenset())  # covers nothing asked
+    assert choose_sentences("Where did the ministers meet?", [weak], AnswerPolicy()) == ([], "No passage states a place.")
