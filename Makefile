@@ -1,6 +1,6 @@
 # Two commands for a fresh machine (see README):
 #   make serve   set up, index the bundled corpus, open the chat page
-#   make test    set up (incl. Debian's Chromium) and run every test
+#   make test    set up (incl. Debian's Chromium), run ruff, mypy and every test
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -33,8 +33,11 @@ browser:
 serve: setup
 	$(BIN)/qa serve
 
+# Lint and type checks first (config in pyproject.toml), then every test.
 # pytest's exit code 5 means no test was collected: a broken setup, never a pass.
 test: setup-test browser
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the setup is broken" >&2; exit 1; fi; exit $$rc
 

@@ -33,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from common import Timed, load, machine  # noqa: E402
+
 from corpus import default_corpus_dir  # noqa: E402
 from corpus.loader import load_corpus  # noqa: E402
 from index.annotate import default_annotator  # noqa: E402

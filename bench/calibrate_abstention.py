@@ -27,6 +27,7 @@ import itertools
 import os
 import sys
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -158,7 +159,7 @@ def main() -> None:
         policy = engine.policy
         for value in (0.3, 0.4, 0.5, 0.6):
             engine.policy = replace(policy, min_typed_coverage=value)
-            m = evaluate(items, lambda q: engine.ask(q, k=10))
+            m = evaluate(items, partial(engine.ask, k=10))
             print(f"{name:<12} min_typed_coverage={value}: abstain_unanswerable {m['abstain_unanswerable']}, "
                   f"abstain_answerable {m['abstain_answerable']}, answer_hit {m['answer_hit']}")
         engine.policy = policy

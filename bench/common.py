@@ -44,8 +44,8 @@ def folder_mb(folder: Path) -> float:
 
 def machine() -> str:
     """One line: CPU model, cores, RAM, Python, torch and faiss versions."""
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    ram = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0) / 2**20
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    ram = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0) / 2**20
     versions = []
     for name in ("torch", "faiss"):
         try:

@@ -257,7 +257,8 @@ def run(url: str, pid: int | None, clients: int, seconds: float, max_requests: i
     cpu_after = cpu_seconds(pid)
     rss_after = rss_mb(pid)
     lat = results.latencies
-    print(f"clients {clients} ({mode}), {seconds:.0f} s after a {warm_up_seconds:.0f} s warm-up, server {url} (pid {pid or 'unknown'})")
+    print(f"clients {clients} ({mode}), {seconds:.0f} s after a {warm_up_seconds:.0f} s warm-up, "
+          f"server {url} (pid {pid or 'unknown'})")
     print(f"load average 1 min: {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end "
           f"({os.cpu_count()} cores)")
     print(f"requests {len(lat)} ({results.abstained} abstained), errors {len(results.errors)}")

@@ -32,8 +32,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
-
 from common import folder_mb, load, machine, own_peak_rss_mb, pct, peak_rss_mb  # noqa: E402
+
 from index.vectors import FaissVectorStore, StorePlan  # noqa: E402
 
 NAME = "vectors"
@@ -93,8 +93,10 @@ def child(folder: Path, nprobe: int) -> None:
         times.append(1000 * (time.perf_counter() - t))
         rows.append(found)
     np.save(folder / f"found_{nprobe}.npy", np.array(rows))
-    status = {l.split(":")[0]: int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith(("RssAnon", "RssFile"))}
-    print(json.dumps({"rss_anon_mb": status.get("RssAnon"), "rss_file_mb": status.get("RssFile"), "nprobe": nprobe, "load_s": load_s, "p50_ms": pct(times, .5), "p95_ms": pct(times, .95),
+    status = {line.split(":")[0]: int(line.split()[1]) / 1024
+              for line in open("/proc/self/status") if line.startswith(("RssAnon", "RssFile"))}
+    print(json.dumps({"rss_anon_mb": status.get("RssAnon"), "rss_file_mb": status.get("RssFile"), "nprobe": nprobe,
+                      "load_s": load_s, "p50_ms": pct(times, .5), "p95_ms": pct(times, .95),
                       "mean_ms": float(np.mean(times)), "peak_rss_mb": own_peak_rss_mb(), "factory": store.factory}))
 
 
@@ -155,11 +157,13 @@ def main() -> None:
           f"renormalised (drawing {out['draw_s']:.1f} s)")
     print(f"store build+save ({out['factory']}, default StorePlan {out['plan']}): {out['build_s']:.1f} s, "
           f"{out['store_mb']:.0f} MiB on disk (incl. queries), build process peak RSS {out['build_peak_rss_mb']:.0f} MiB, "
-          f"recall@10 measured by the store itself {out['store_recall_at_10']} (load {out['load_before_build']}->{out['load_after_build']})")
+          f"recall@10 measured by the store itself {out['store_recall_at_10']} "
+          f"(load {out['load_before_build']}->{out['load_after_build']})")
     print(f"exact top-10 for {args.queries} queries (IndexFlatIP in {CHUNK}-row chunks): {out['exact_s']:.1f} s")
     print("RSS = peak (VmHWM) of the query process; anon = its own memory at the end, file = pages of the")
     print("memory-mapped .npy (page cache, shared and reclaimable) mapped into it at the end")
-    print(f"{'nprobe':>7}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'recall@10':>11}{'RSS MiB':>9}{'anon':>7}{'file':>7}{'load s':>8}")
+    print(f"{'nprobe':>7}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'recall@10':>11}"
+          f"{'RSS MiB':>9}{'anon':>7}{'file':>7}{'load s':>8}")
     for r in runs:
         print(f"{r['nprobe']:>7}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}{r['mean_ms']:>9.2f}{r['recall_at_10']:>11.3f}"
               f"{r['peak_rss_mb']:>9.0f}{r['rss_anon_mb']:>7.0f}{r['rss_file_mb']:>7.0f}{r['load_s']:>8.2f}")

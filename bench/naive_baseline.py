@@ -38,7 +38,7 @@ def raw_lines(corpus: Path) -> list[Paragraph]:
     """Every non-empty line of every .txt/.md file, as a passage."""
     out = []
     for path in sorted(p for p in corpus.rglob("*") if p.suffix in (".txt", ".md")):
-        for number, line in enumerate((l.strip() for l in path.read_text("utf-8").splitlines() if l.strip()), 1):
+        for number, line in enumerate((line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()), 1):
             out.append(Paragraph(f"{path.name}#l{number}", path.name, path.name, "", number, line, 0, 0))
     return out
 

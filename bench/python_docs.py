@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from common import Timed, folder_mb, load, machine, pct, peak_rss_mb  # noqa: E402
+
 from corpus.loader import load_corpus  # noqa: E402
 from corpus.sentences import split_sentences  # noqa: E402
 from index.annotate import default_annotator  # noqa: E402

@@ -36,7 +36,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     gold = Path(args.gold)
-    questions = [json.loads(l)["question"] for l in gold.read_text().splitlines() if l.strip()] if gold.exists() else FALLBACK
+    lines = gold.read_text().splitlines() if gold.exists() else []
+    questions = [json.loads(line)["question"] for line in lines if line.strip()] or FALLBACK
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine.open(Settings.resolve(env={}, index=str(Path(tmp) / "index")))
         for q in questions[:5]:

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
-
 from common import load, machine, pct  # noqa: E402
+
 from index.encoder import SentenceTransformerEncoder  # noqa: E402
 
 QUESTIONS = ["Which vessel should the Houthis release?",

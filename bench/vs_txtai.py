@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 TXTAI_PYTHON = "/work/txtai-venv/bin/python"
@@ -84,6 +85,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import load, machine, pct
+
     from corpus.types import Paragraph
     from index.annotate import default_annotator
     from index.encoder import DEFAULT_MODEL, SentenceTransformerEncoder, resolve_model_path
@@ -108,7 +110,7 @@ def main() -> None:
         engine = Engine.open(settings, encoder=encoder, build_if_missing=False)
         for q in questions[:5]:
             engine.ask(q)
-        metrics = evaluate(items, lambda q: engine.ask(q, k=10))
+        metrics = evaluate(items, partial(engine.ask, k=10))
         total, retrieval = [], []
         for _ in range(args.rounds):
             for q in questions:
@@ -125,7 +127,8 @@ def main() -> None:
         exported.write_text((settings.index / "paragraphs.jsonl").read_text("utf-8"), "utf-8")
         qfile = Path(tmp) / "questions.json"
         qfile.write_text(json.dumps(questions))
-        paragraphs = {p.id: p for p in (Paragraph.from_dict(json.loads(l)) for l in exported.read_text().splitlines() if l.strip())}
+        paragraphs = {p.id: p for p in (Paragraph.from_dict(json.loads(line))
+                                        for line in exported.read_text().splitlines() if line.strip())}
         del engine, encoder
         out["txtai"] = []
         for variant in ("text", "section"):
@@ -136,7 +139,7 @@ def main() -> None:
                 raise SystemExit(f"txtai child failed:\n{result.stderr[-3000:]}")
             child = json.loads(result.stdout.strip().splitlines()[-1])
 
-            def ask(q: str) -> Answer:
+            def ask(q: str, child: dict = child) -> Answer:
                 hits = tuple(Hit(paragraphs[i], rank, s, 0.0, 0.0) for rank, (i, s) in enumerate(child["ranked"][q], 1))
                 return Answer(q, "", False, (), hits)
 

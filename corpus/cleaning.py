@@ -214,19 +214,27 @@ def _continues_sentence(previous: _Line) -> bool:
     return previous.kind == "text" and len(previous.text.split()) >= 3 and not _SENTENCE_STOP.search(previous.text)
 
 
+def _group(pattern: re.Pattern, text: str, name: str) -> str:
+    """Group ``name`` of ``pattern`` matched against the whole of ``text`` ("" if it does not match).
+
+    Lines reach here already classified by the same patterns, so the match is certain.
+    """
+    match = pattern.fullmatch(text)
+    return match[name] if match else ""
+
+
 def _metadata(lines: list[_Line]) -> dict:
     found: dict[str, str] = {}
     for line in lines:
         if line.kind == "source":
-            found.setdefault("source", _SOURCE.fullmatch(line.text)["value"].strip())
+            found.setdefault("source", _group(_SOURCE, line.text, "value").strip())
         elif line.kind == "dateline":
-            match = _DATELINE.fullmatch(line.text)
             found.setdefault("dateline", line.text.rstrip("."))
-            found.setdefault("date", match["date"])
+            found.setdefault("date", _group(_DATELINE, line.text, "date"))
         elif line.kind == "date":
-            found.setdefault("date", _BARE_DATE.fullmatch(line.text)["date"])
+            found.setdefault("date", _group(_BARE_DATE, line.text, "date"))
         elif line.kind == "byline":
-            found.setdefault("author", _BYLINE.fullmatch(line.text)["author"])
+            found.setdefault("author", _group(_BYLINE, line.text, "author"))
     return found
 
 
@@ -342,7 +350,7 @@ def _title_line(header_units: list[list[_Line]]) -> _Line | None:
     if not candidates:
         return None
     for line in candidates:
-        if line.kind == "md_heading" and _MD_HEADING.fullmatch(line.text)["marks"] == "#":
+        if line.kind == "md_heading" and _group(_MD_HEADING, line.text, "marks") == "#":
             return line
     dateline = next((line for line in header if line.kind == "dateline"), None)
     before = [c for c in candidates if dateline and c.start < dateline.start]
@@ -372,7 +380,7 @@ def _masthead(header_units: list[list[_Line]]) -> list[_Line]:
 
 
 def _heading_text(line: _Line) -> str:
-    return _MD_HEADING.fullmatch(line.text)["text"]
+    return _group(_MD_HEADING, line.text, "text")
 
 
 def is_heading_like(text: str) -> bool:

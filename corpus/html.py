@@ -63,7 +63,7 @@ def read_html(data: bytes, name: str) -> CleanPage:
         )
     except Exception as e:  # a third-party parser on arbitrary bytes: report, never crash
         raise CorpusError(f"{name}: cannot be parsed as HTML ({e})") from e
-    if extracted is None or extracted.body is None:
+    if extracted is None or isinstance(extracted, dict) or extracted.body is None:
         raise CorpusError(f"{name}: no main text found in the HTML")
     texts = _texts(extracted.body)
     first_h1 = next((text for kind, text in texts if kind == "h1"), "")

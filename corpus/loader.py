@@ -10,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable
 from itertools import repeat
 from pathlib import Path
-from typing import Callable, Iterable
 
-from corpus.cleaning import Block, clean_page
+from corpus.cleaning import Block, CleanPage, clean_page
 from corpus.decoding import decode_bytes
 from corpus.errors import CorpusError
 from corpus.html import HTML_SUFFIXES, read_html
-from corpus.pdf import PDF_SUFFIXES, read_pdf
+from corpus.pdf import PDF_SUFFIXES, PdfText, read_pdf
 from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 
@@ -66,7 +66,8 @@ def load_corpus(folder: Path, warn: Callable[[str], None],
         raise CorpusError(f"corpus folder {folder} does not exist")
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} is not a directory")
-    documents, skipped = [], Counter()
+    documents: list[Document] = []
+    skipped: Counter[str] = Counter()
     for path in _walk(folder):
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
@@ -77,8 +78,8 @@ def load_corpus(folder: Path, warn: Callable[[str], None],
             documents.append(document)
     if skipped:
         kinds = ", ".join(f"{suffix} ({count})" for suffix, count in sorted(skipped.items()))
-        known = ", ".join(SUPPORTED_SUFFIXES)
-        warn(f"skipped {sum(skipped.values())} file(s) in formats other than {known}: {kinds}")
+        formats = ", ".join(SUPPORTED_SUFFIXES)
+        warn(f"skipped {sum(skipped.values())} file(s) in formats other than {formats}: {kinds}")
     if not documents:
         raise CorpusError(
             f"corpus folder {folder} holds no readable documents (.txt, .md, .html, .htm, .pdf)"
@@ -90,7 +91,7 @@ def corpus_hash(documents: Iterable[Document]) -> str:
     """Return a sha256 hex digest identifying the corpus by its files' names and bytes."""
     digest = hashlib.sha256()
     for doc, sha in sorted((d.doc, d.sha256) for d in documents):
-        digest.update(f"{doc}\0{sha}\n".encode("utf-8"))
+        digest.update(f"{doc}\0{sha}\n".encode())
     return digest.hexdigest()
 
 
@@ -121,7 +122,9 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None],
     if known is not None and (document := known(doc, sha256)) is not None:
         return document
     suffix = path.suffix.lower()
-    pages, source = None, None
+    pages: tuple[int, ...] | None = None
+    source: str | None = None
+    page: CleanPage | PdfText
     try:
         if suffix in HTML_SUFFIXES:
             page = read_html(data, doc)
@@ -154,7 +157,8 @@ def _paragraphs(doc: str, title: str, blocks: Iterable[Block], pages: Iterable[i
     A block longer than ``MAX_PARAGRAPH_CHARS`` becomes several paragraphs of whole
     sentences; with ``source`` (the text spans point into) each gets its own span.
     """
-    paragraphs, section = [], ""
+    paragraphs: list[Paragraph] = []
+    section = ""
     for block, page in zip(blocks, pages if pages is not None else repeat(None)):
         if block.kind == "heading":
             section = block.text

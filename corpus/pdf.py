@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from corpus.cleaning import Block, is_heading_like, classify_line, collapse_whitespace
+from corpus.cleaning import Block, classify_line, collapse_whitespace, is_heading_like
 from corpus.errors import CorpusError
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ def _drop_running_heads(pages: list[list[_Line | None]]) -> list[list[_Line | No
     def key(line: _Line) -> str:
         return re.sub(r"\d+", "#", line.text.casefold())
 
-    edges = Counter()
+    edges: Counter[str] = Counter()
     for lines in pages:
         present = [line for line in lines if line]
         edges.update({key(line) for line in present[:1] + present[-1:]})

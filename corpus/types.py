@@ -39,7 +39,7 @@ class Paragraph:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Paragraph":
+    def from_dict(cls, data: dict) -> Paragraph:
         """Inverse of :meth:`to_dict`."""
         return cls(**{k: data[k] for k in ("id", "doc", "title", "section", "number", "text", "start", "end")},
                    page=data.get("page"))

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -88,10 +89,13 @@ class SentenceTransformerEncoder:
         except Exception as e:  # a folder that is not a model
             raise SettingsError(f"cannot load model {model!r} from {path}: {e}") from e
         self.name = model
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if not dimension:
+            raise SettingsError(f"model {model!r} at {path} does not say how long its vectors are")
+        self.dimension = int(dimension)
         self.batch_size = batch_size
         modules = [type(m).__name__ for m in self._model]
-        self._traced = None
+        self._traced: Any = None  # the traced forward pass, False once tracing failed
         import torch
 
         self._batch_threads = torch.get_num_threads()
@@ -150,8 +154,8 @@ class SentenceTransformerEncoder:
         once, never copied.
         """
         if not self._mean_pooled:
-            flat = [t[a:b] for t, s in zip(texts, spans) for a, b in s]
-            return self.encode(texts, progress=progress), self.encode(flat)
+            span_texts = [t[a:b] for t, s in zip(texts, spans) for a, b in s]
+            return self.encode(texts, progress=progress), self.encode(span_texts)
         if self._onnx is not None:
             return self._onnx_encode(texts, spans, progress)
         import torch
@@ -183,8 +187,11 @@ class SentenceTransformerEncoder:
         batches = [order[i : i + batch_size] for i in range(0, len(texts), batch_size)]
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
 
+        onnx = self._onnx
+        assert onnx is not None, "called only when ONNX Runtime is in use"
+
         def run(rows: np.ndarray) -> None:
-            pooled = self._onnx.mean_pooled([texts[i] for i in rows])
+            pooled = onnx.mean_pooled([texts[i] for i in rows])
             out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
         with ThreadPoolExecutor(min(self._threads, len(batches)), thread_name_prefix="encoder") as pool:
@@ -200,8 +207,11 @@ class SentenceTransformerEncoder:
         flat, parts = self._span_rows(spans)
         missing: list[tuple[int, int]] = []
 
+        onnx = self._onnx
+        assert onnx is not None, "called only when ONNX Runtime is in use"
+
         def pooled(i: int) -> tuple[int, list[int]]:
-            hidden, offsets = self._onnx.token_embeddings(texts[i])
+            hidden, offsets = onnx.token_embeddings(texts[i])
             out[i] = _unit(hidden.mean(0))
             return i, _pool_spans(hidden, offsets, spans[i], parts[i])
 
@@ -236,7 +246,7 @@ class SentenceTransformerEncoder:
         """Last hidden states, attention mask (float) and character offsets of a padded batch."""
         import torch
 
-        transformer = self._model[0]
+        transformer: Any = self._model[0]
         features = transformer.tokenizer(texts, padding=True, truncation="longest_first", return_tensors="pt",
                                          max_length=transformer.max_seq_length, return_offsets_mapping=True)
         with torch.inference_mode():
@@ -255,7 +265,7 @@ class SentenceTransformerEncoder:
         # processes it collapses (470 ms vs 17.7 ms p50 measured here): OpenMP threads wait
         # for each other. A question runs on one thread; batches use all cores.
         torch.set_num_threads(1)
-        transformer = self._model[0]
+        transformer: Any = self._model[0]
         with torch.inference_mode():
             features = transformer.tokenize([text])
             args = (features["input_ids"], features["attention_mask"], features["token_type_ids"])
@@ -271,7 +281,8 @@ class SentenceTransformerEncoder:
         if self._traced:
             return self._traced(*args)
         input_ids, attention_mask, token_type_ids = args
-        return self._model[0].auto_model(
+        transformer: Any = self._model[0]
+        return transformer.auto_model(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         ).last_hidden_state
 
@@ -293,7 +304,8 @@ class SentenceTransformerEncoder:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                module = LastHiddenState(self._model[0].auto_model).eval()
+                transformer: Any = self._model[0]
+                module = LastHiddenState(transformer.auto_model).eval()
                 return torch.jit.freeze(torch.jit.trace(module, args, check_trace=False))
         except Exception:  # tracing is an optimisation only; the eager path is exact too
             return None

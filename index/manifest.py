@@ -48,7 +48,7 @@ class Manifest:
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n", "utf-8")
 
     @classmethod
-    def read(cls, folder: Path) -> "Manifest":
+    def read(cls, folder: Path) -> Manifest:
         """Read and check the manifest of the index at ``folder``."""
         path = folder / MANIFEST
         try:

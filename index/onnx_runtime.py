@@ -88,7 +88,8 @@ def _export(auto_model) -> bytes:
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "hidden")}
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")
-        torch.onnx.export(LastHiddenState(auto_model).eval(), (example, example, torch.zeros_like(example)), buffer,
+        torch.onnx.export(LastHiddenState(auto_model).eval(), (example, example, torch.zeros_like(example)),
+                          buffer,  # type: ignore[arg-type]  # a file object is accepted at run time
                           dynamo=False, input_names=list(INPUTS), output_names=["hidden"], dynamic_axes=axes,
                           opset_version=17)
     return buffer.getvalue()

@@ -1,8 +1,8 @@
 """Hybrid retrieval: dense (paragraph and best-sentence cosine) fused with BM25."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 

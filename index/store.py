@@ -18,12 +18,11 @@ import os
 import shutil
 import tempfile
 from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Sequence
-from typing import Callable
 
 import bm25s
 import numpy as np
@@ -34,9 +33,9 @@ from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 from index.annotate import Annotator
 from index.atomic import replace_dir
-from index.lock import build_lock
 from index.encoder import Encoder
 from index.lexical import tokenize
+from index.lock import build_lock
 from index.manifest import FORMAT_VERSION, MANIFEST, Manifest, package_version
 from index.types import SentenceInfo
 from index.vectors import FaissVectorStore, StorePlan
@@ -101,7 +100,7 @@ def build_index(
     encoder: Encoder,
     annotator: Annotator,
     *,
-    previous: "LoadedIndex | None" = None,
+    previous: LoadedIndex | None = None,
     plan: StorePlan = StorePlan(),
     progress: bool = False,
 ) -> tuple[Manifest, dict]:
@@ -121,14 +120,16 @@ def build_index(
         return _build_locked(documents, folder, encoder, annotator, previous, plan, progress)
 
 
-def _build_locked(documents, folder, encoder, annotator, previous, plan, progress) -> tuple[Manifest, dict]:
+def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder, annotator: Annotator,
+                  previous: LoadedIndex | None, plan: StorePlan, progress: bool) -> tuple[Manifest, dict]:
     _check_target(folder)
     documents = sorted(documents, key=lambda d: d.doc)
     if not any(doc.paragraphs for doc in documents):
         raise IndexError_("nothing to index: the corpus has no paragraphs")
     key = build_key(encoder.name, annotator.name)
-    old_files = previous.manifest.files if previous and previous.manifest.build_key == key else {}
-    reused = {d.doc: previous.document_part(d.doc) for d in documents if old_files.get(d.doc) == d.sha256}
+    reuse = previous if previous is not None and previous.manifest.build_key == key else None
+    old_files = reuse.manifest.files if reuse is not None else {}
+    reused = {d.doc: reuse.document_part(d.doc) for d in documents if reuse is not None and old_files.get(d.doc) == d.sha256}
     to_compute = [d for d in documents if d.doc not in reused]
     parts = {**reused, **_compute_parts(to_compute, encoder, annotator, progress)}
     changed = sum(d.doc in old_files for d in to_compute)
@@ -162,7 +163,7 @@ def _build_locked(documents, folder, encoder, annotator, previous, plan, progres
         _write_bm25(tmp / BM25_DIR, paragraphs)
         words = WordVectors.build(
             vocabulary(text for p in paragraphs for text in (p.text, p.section, p.title)), encoder,
-            previous.words if previous is not None and previous.manifest.build_key == key else None,
+            reuse.words if reuse is not None else None,
         )
         words.save(tmp)
         manifest = Manifest(
@@ -203,7 +204,7 @@ def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annot
     with ThreadPoolExecutor(1, thread_name_prefix="annotator") as pool:
         entities = pool.submit(annotator.annotate, [paragraphs[row].text[start:end] for row, start, end in spans])
         paragraph_vectors, sentence_vectors = _vectors(paragraphs, spans, encoder, progress)
-        sentences = [SentenceInfo(row, start, end, tuple(map(tuple, ents)))
+        sentences = [SentenceInfo(row, start, end, tuple((label, a, b) for label, a, b in ents))
                      for (row, start, end), ents in zip(spans, entities.result())]
     parts, row, sent = {}, 0, 0
     for doc in documents:
@@ -237,12 +238,12 @@ def _vectors(paragraphs: Sequence[Paragraph], sentences: Sequence[tuple[int, int
         vectors = encoder.encode(texts + [paragraphs[row].text[start:end] for row, start, end in sentences],
                                  progress=progress)
         return vectors[: len(texts)], vectors[len(texts) :]
-    texts = _EmbeddingTexts(paragraphs)
+    embedded = _EmbeddingTexts(paragraphs)
     spans: list[list[tuple[int, int]]] = [[] for _ in paragraphs]
     for row, start, end in sentences:
-        shift = texts.prefix_length(row)  # the "title › section: " prefix
+        shift = embedded.prefix_length(row)  # the "title › section: " prefix
         spans[row].append((start + shift, end + shift))
-    return encoder.encode_with_spans(texts, spans, progress=progress)
+    return encoder.encode_with_spans(embedded, spans, progress=progress)
 
 
 class _EmbeddingTexts(Sequence[str]):
@@ -329,7 +330,7 @@ class LoadedIndex:
         rows = [s.row for s in self.sentences]
         for r in ranges.values():
             r[2], r[3] = bisect_left(rows, r[0]), bisect_left(rows, r[1])
-        return {doc: tuple(r) for doc, r in ranges.items()}
+        return {doc: (r[0], r[1], r[2], r[3]) for doc, r in ranges.items()}
 
     def document_part(self, doc: str) -> _DocumentPart:
         """Everything this index holds for ``doc`` (rows relative to its first paragraph)."""
@@ -442,7 +443,8 @@ def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = N
     if len(paragraphs) != counts.get("paragraphs") or vectors.ntotal != len(paragraphs):
         problems.append(f"{len(paragraphs)} paragraphs, {vectors.ntotal} vectors, manifest says {counts.get('paragraphs')}")
     if len(sentences) != counts.get("sentences") or sentence_vectors.ntotal != len(sentences):
-        problems.append(f"{len(sentences)} sentences, {sentence_vectors.ntotal} sentence vectors, manifest says {counts.get('sentences')}")
+        problems.append(f"{len(sentences)} sentences, {sentence_vectors.ntotal} sentence vectors, "
+                        f"manifest says {counts.get('sentences')}")
     if vectors.dimension != manifest.dimension or sentence_vectors.dimension != manifest.dimension:
         problems.append(f"vector dimension {vectors.dimension}, manifest says {manifest.dimension}")
     if vectors.documents() != sorted({p.doc for p in paragraphs}):

@@ -202,7 +202,7 @@ class FaissVectorStore:
         (folder / f"{name}.docs.json").write_text(json.dumps(meta), "utf-8")
 
     @classmethod
-    def load(cls, folder: Path, name: str, plan: StorePlan = StorePlan()) -> "FaissVectorStore":
+    def load(cls, folder: Path, name: str, plan: StorePlan = StorePlan()) -> FaissVectorStore:
         """Read a store written by :meth:`save`; raises :class:`IndexError_` when damaged."""
         try:
             meta = json.loads((folder / f"{name}.docs.json").read_text("utf-8"))
@@ -229,10 +229,10 @@ class FaissVectorStore:
 
     def _use_matrix(self, matrix: np.ndarray, docs: list[str] | None = None, counts: list[int] | None = None) -> None:
         """Back every document's vectors by rows of ``matrix`` (rows in sorted-document order)."""
-        if docs is None:
+        if docs is None or counts is None:
             docs = self.documents()
             counts = [len(self._docs[d]) for d in docs]
-        offsets = np.cumsum([0] + list(counts))
+        offsets = np.cumsum(np.array([0, *counts], dtype=np.int64))
         self._docs = {d: matrix[a:b] for d, a, b in zip(docs, offsets[:-1], offsets[1:])}
         self._matrix = matrix
 
@@ -252,9 +252,10 @@ class FaissVectorStore:
             self.factory = self.plan.factory(len(matrix))
             index = faiss.index_factory(self.dimension, self.factory, faiss.METRIC_INNER_PRODUCT)
             if not index.is_trained:
-                sample = matrix[np.random.default_rng(0).permutation(len(matrix))[: 256 * index.nlist]]
+                ivf = faiss.extract_index_ivf(index)
+                sample = matrix[np.random.default_rng(0).permutation(len(matrix))[: 256 * ivf.nlist]]
                 index.train(sample)
-                index.nprobe = self.plan.nprobe
+                ivf.nprobe = self.plan.nprobe
             index.add(matrix)
             self._index = index
             self.recall_at_10 = None if self.factory == "Flat" else self._measure_recall(matrix)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -101,13 +101,13 @@ class WordVectors:
         return np.asarray(self._vectors[rows], dtype=np.float32)
 
     @classmethod
-    def build(cls, vocabulary_words: Sequence[str], encoder: Encoder, previous: "WordVectors | None" = None) -> "WordVectors":
+    def build(cls, vocabulary_words: Sequence[str], encoder: Encoder, previous: WordVectors | None = None) -> WordVectors:
         """Embed each word of ``vocabulary_words`` on its own, reusing ``previous``'s vectors where it has them."""
         vectors = np.zeros((len(vocabulary_words), encoder.dimension), dtype=np.float16)
         reuse = previous is not None and previous.dimension == encoder.dimension
         todo = []
         for i, word in enumerate(vocabulary_words):
-            old = previous.vector(word) if reuse else None
+            old = previous.vector(word) if previous is not None and reuse else None
             if old is None:
                 todo.append(i)
             else:
@@ -122,7 +122,7 @@ class WordVectors:
         np.save(folder / f"{WORDS}.npy", np.ascontiguousarray(self._vectors, dtype=np.float16))
 
     @classmethod
-    def load(cls, folder: Path) -> "WordVectors":
+    def load(cls, folder: Path) -> WordVectors:
         """Read what :meth:`save` wrote (vectors memory-mapped: only the rows asked for are read)."""
         vocabulary_words = json.loads((folder / f"{WORDS}.json").read_text("utf-8"))
         path = folder / f"{WORDS}.npy"

@@ -8,8 +8,8 @@ abstention works").
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from qa.focus import TermMatch
 

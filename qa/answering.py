@@ -16,8 +16,8 @@ thresholds were calibrated on the dev questions (README, "How abstention works")
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

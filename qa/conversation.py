@@ -11,7 +11,7 @@ index and the answer step need not know about conversations.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 # "and what about X", "how about X", "what of X", "and X?" — X replaces the earlier topic.
 _SHIFT = re.compile(r"^(?:and|but|also|so)?[\s,]*(?:(?:what|how)\s+about|what\s+of|and)\s+(?P<focus>.+)$", re.I)

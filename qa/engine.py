@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -13,15 +14,35 @@ from index.lexical import initialisms, tokenize
 from index.search import FusionWeights, HybridSearcher
 from index.store import LoadedIndex, load_index
 from index.types import Hit
-from qa.answering import (
-    AnswerPolicy, Idf, ScoredSentence, choose_sentences, complete_lead_ins, compose_answer, score_sentences,
-)
 from qa.abstention import FocusPolicy, missing_focus, missing_reason, off_domain_reason
+from qa.answering import (
+    AnswerPolicy,
+    Idf,
+    ScoredSentence,
+    choose_sentences,
+    complete_lead_ins,
+    compose_answer,
+    score_sentences,
+)
 from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, words_to_encode
 from qa.indexing import update_index
 from qa.question import clean_question
 from qa.settings import Settings
 from qa.types import Answer
+
+
+class QuestionAnswerer(Protocol):
+    """What the chat page needs of an engine; :class:`Engine` and :class:`qa.live.LiveEngine` are both one."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def index(self) -> LoadedIndex: ...
+
+    def ask(self, question: str, k: int | None = None) -> Answer: ...
+
+    def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]: ...
 
 
 class Engine:
@@ -67,7 +88,7 @@ class Engine:
         progress: bool = False,
         warn: Callable[[str], None] = lambda message: None,
         encoder: Encoder | None = None,
-    ) -> "Engine":
+    ) -> Engine:
         """Load the index of ``settings`` (building it first if there is none yet)."""
         encoder = encoder or SentenceTransformerEncoder(settings.model, runtime=settings.runtime)
         if build_if_missing and not (settings.index / "manifest.json").exists():
@@ -109,11 +130,11 @@ class Engine:
         following = row + 1
         if following >= len(self.index.paragraphs) or self.index.paragraphs[following].doc != hit.paragraph.doc:
             return None
-        ids = self._sentence_ids.get(following)
-        if not ids:
+        following_ids = self._sentence_ids.get(following)
+        if not following_ids:
             return None
         neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
-        return ScoredSentence(neighbour, self.index.sentences[ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
+        return ScoredSentence(neighbour, self.index.sentences[following_ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answer ``question`` from the top ``k`` passages (``settings.k`` by default)."""
@@ -137,6 +158,7 @@ class Engine:
         missing = missing_focus(focus, self.focus_policy)
         best = max((h.dense for h in evidence_hits), default=0.0)
         typical = self.index.typical_similarity(self.focus_policy.off_domain_percentile)
+        chosen: list[ScoredSentence]
         if missing:
             chosen, reason = [], missing_reason(missing)
         elif best < typical:

@@ -5,9 +5,10 @@ import json
 import re
 import time
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any
 
 from corpus.errors import QAError
 from qa.types import Answer
@@ -121,7 +122,7 @@ def evaluate(items: Sequence[GoldItem], ask: Callable[[str], Answer], on_item=No
         if on_item:
             on_item(item, answer)
     keys = ["recall@1", "recall@3", "recall@5", "mrr@10", "answer_hit", "citation_hit"]
-    metrics = {"n": len(items), "n_answerable": len(rows), "n_unanswerable": len(abstain_unans)}
+    metrics: dict[str, Any] = {"n": len(items), "n_answerable": len(rows), "n_unanswerable": len(abstain_unans)}
     metrics.update({k: round(_mean([r[k] for r in rows]), 4) for k in keys})
     metrics["abstain_unanswerable"] = round(_mean(abstain_unans), 4)
     metrics["abstain_answerable"] = round(_mean(abstain_ans), 4)

@@ -17,8 +17,9 @@ years, numbers: "in October 2024") are not part of the focus.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -159,7 +160,7 @@ class Evidence:
 
     @classmethod
     def of(cls, texts: Iterable[str], vectors: WordVectors,
-           in_documents: Callable[[str], bool] = lambda term: False) -> "Evidence":
+           in_documents: Callable[[str], bool] = lambda term: False) -> Evidence:
         """Evidence made of ``texts`` (passage texts, sections, titles)."""
         raw = "\n".join(texts)
         text = raw.lower()

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from corpus.errors import IndexError_
 from corpus.loader import load_corpus
@@ -70,7 +70,7 @@ def update_index(
     previous = None if force else _load_or_none(settings)
     # Files whose bytes the index already holds, built with these settings, are not parsed again.
     same_build = previous is not None and previous.manifest.build_key == build_key(settings.model, annotator_name)
-    known = previous.known_document if same_build else None
+    known = previous.known_document if previous is not None and same_build else None
     documents = load_corpus(settings.corpus, warn=collect, known=known)
     if previous is not None and is_current(previous.manifest, documents, settings.model, annotator_name):
         unchanged = {"added": 0, "changed": 0, "removed": 0, "unchanged": len(documents),

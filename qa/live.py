@@ -6,8 +6,11 @@ import threading
 from pathlib import Path
 
 from corpus.errors import QAError
-from index.store import load_index
+from corpus.types import Paragraph
+from index.store import LoadedIndex, load_index
 from qa.engine import Engine
+from qa.settings import Settings
+from qa.types import Answer
 
 
 def _stamp(folder: Path) -> tuple[int, int] | None:
@@ -86,5 +89,20 @@ class LiveEngine:
         with self._state:
             self._stamp = stamp
 
-    def __getattr__(self, name):
-        return getattr(self.current, name)
+    @property
+    def settings(self) -> Settings:
+        """The settings of the engine answering now."""
+        return self.current.settings
+
+    @property
+    def index(self) -> LoadedIndex:
+        """The index answering now."""
+        return self.current.index
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answer ``question`` with the newest complete index (see :meth:`Engine.ask`)."""
+        return self.current.ask(question, k)
+
+    def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:
+        """Neighbouring paragraphs in the newest complete index (see :meth:`Engine.context`)."""
+        return self.current.context(paragraph_id, radius)

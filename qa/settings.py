@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from corpus.errors import SettingsError
 from corpus.loader import default_corpus_dir
@@ -48,7 +48,7 @@ class Settings:
             raise SettingsError("max_question_chars must be at least 10")
 
     @classmethod
-    def resolve(cls, env: Mapping[str, str] | None = None, **flags) -> "Settings":
+    def resolve(cls, env: Mapping[str, str] | None = None, **flags) -> Settings:
         """Build settings from ``flags`` (None = not given), else ``env``, else defaults."""
         env = os.environ if env is None else env
 
@@ -59,14 +59,14 @@ class Settings:
             return value
 
         corpus = Path(pick("corpus") or default_corpus_dir()).expanduser()
-        index = pick("index")
-        index = Path(index).expanduser() if index else default_index_dir(corpus)
+        given_index = pick("index")
+        index = Path(given_index).expanduser() if given_index else default_index_dir(corpus)
         feedback = pick("feedback")
-        nprobe = pick("nprobe") or str(cls.nprobe)
+        given_nprobe = pick("nprobe") or str(cls.nprobe)
         try:
-            nprobe = int(nprobe)
+            nprobe = int(given_nprobe)
         except ValueError:
-            raise SettingsError(f"QA_NPROBE must be a whole number, not {nprobe!r}") from None
+            raise SettingsError(f"QA_NPROBE must be a whole number, not {given_nprobe!r}") from None
         extra = {k: v for k, v in flags.items() if k in ("k", "max_question_chars") and v is not None}
         return cls(
             corpus=corpus,

@@ -14,13 +14,13 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from corpus.errors import QAError
 from qa.conversation import example_questions, standalone_question
-from qa.engine import Engine
+from qa.engine import Engine, QuestionAnswerer
 from qa.feedback import FeedbackStore, feedback_path
 from qa.live import LiveEngine
 from qa.settings import Settings
@@ -31,7 +31,7 @@ MAX_EXAMPLES = 4
 CONTEXT_RADIUS = 2
 
 
-def pick_examples(engine: Engine, limit: int = MAX_EXAMPLES, tries: int = 10) -> list[str]:
+def pick_examples(engine: QuestionAnswerer, limit: int = MAX_EXAMPLES, tries: int = 10) -> list[str]:
     """Example questions from the corpus's titles and sections that the engine answers."""
     chosen = []
     for question in example_questions(engine.index.paragraphs, limit=tries):
@@ -45,13 +45,13 @@ def pick_examples(engine: Engine, limit: int = MAX_EXAMPLES, tries: int = 10) ->
     return chosen
 
 
-def _context(engine: Engine, answer) -> dict:
+def _context(engine: QuestionAnswerer, answer) -> dict:
     """Each cited (or closest) paragraph with its neighbours, looked up by index id."""
     hits = [c.hit for c in answer.citations] or list(answer.passages)
     return {h.paragraph.id: tuple(engine.context(h.paragraph.id, CONTEXT_RADIUS)) for h in hits}
 
 
-def answer_turn(engine: Engine, asked: str, turns: list[Turn]) -> Turn:
+def answer_turn(engine: QuestionAnswerer, asked: str, turns: list[Turn]) -> Turn:
     """Ask ``asked`` in the light of the earlier ``turns``; a failure becomes an error turn."""
     limit = engine.settings.max_question_chars
     shown = asked if len(asked) <= limit + 200 else asked[: limit + 200] + "…"
@@ -67,14 +67,14 @@ def answer_turn(engine: Engine, asked: str, turns: list[Turn]) -> Turn:
         return Turn(shown, "", error="Something went wrong while answering; the server log has the details.")
 
 
-def _header(engine: Engine) -> str:
+def _header(engine: QuestionAnswerer) -> str:
     counts = engine.index.manifest.counts
     return (f'<div class="cq-header"><h1>Ask the documents</h1><p>Answers come only from '
             f'{counts.get("documents", "?")} documents ({counts.get("paragraphs", "?")} paragraphs) in '
             f'<code>{e(engine.settings.corpus.name)}</code>, each sentence cited to its paragraph.</p></div>')
 
 
-def build_app(engine: Engine, feedback: FeedbackStore | None = None, examples: list[str] | None = None):
+def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, examples: list[str] | None = None):
     """The chat page over ``engine`` as a ``gr.Blocks`` (not launched).
 
     Pass ``css=ui.app.CSS`` and ``theme`` to ``launch()`` (Gradio 6 takes them there).
@@ -109,10 +109,11 @@ def build_app(engine: Engine, feedback: FeedbackStore | None = None, examples: l
             index, choice = int(evt._data.get("turn", -1)), str(evt._data.get("vote", ""))
         except (TypeError, ValueError):
             return gr.skip(), turns
-        if not 0 <= index < len(turns) or turns[index].answer is None:
+        answer = turns[index].answer if 0 <= index < len(turns) else None
+        if answer is None:
             return gr.skip(), turns
         try:
-            feedback.record(choice, turns[index].answer, asked=turns[index].asked)
+            feedback.record(choice, answer, asked=turns[index].asked)
         except QAError as err:
             gr.Warning(str(err))
             return gr.skip(), turns

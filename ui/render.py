@@ -9,10 +9,10 @@ HTML, and through :func:`md_escape` before it lands in Markdown: a paragraph hol
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
-from typing import Mapping, Sequence
 
 from corpus.types import Paragraph
 from index.types import Hit

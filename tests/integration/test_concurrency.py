@@ -14,7 +14,8 @@ from qa.engine import Engine
 from qa.live import LiveEngine
 from qa.settings import Settings
 
-NEW_DOC = "Harbour Report\n\nThe harbour authority opened a third container terminal in March, raising capacity to nine million containers a year.\n"
+NEW_DOC = ("Harbour Report\n\nThe harbour authority opened a third container terminal in March, "
+           "raising capacity to nine million containers a year.\n")
 
 
 def test_a_second_builder_fails_clearly_and_the_index_stays_whole(tmp_path, seed_documents, encoder, annotator):

@@ -69,8 +69,11 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
     update_index(full, encoder, annotator=annotator, force=True)
     inc, ref = load_index(settings.index), load_index(full.index)
     assert inc.paragraphs == ref.paragraphs and inc.sentences == ref.sentences
-    assert np.allclose(inc.vectors.rows(np.arange(inc.vectors.ntotal)), ref.vectors.rows(np.arange(ref.vectors.ntotal)), atol=1e-5)
-    assert np.abs(inc.sentence_vectors.rows(np.arange(inc.sentence_vectors.ntotal)) - ref.sentence_vectors.rows(np.arange(ref.sentence_vectors.ntotal))).max() < 1e-5
+    def all_rows(store):
+        return store.rows(np.arange(store.ntotal))
+
+    assert np.allclose(all_rows(inc.vectors), all_rows(ref.vectors), atol=1e-5)
+    assert np.abs(all_rows(inc.sentence_vectors) - all_rows(ref.sentence_vectors)).max() < 1e-5
     assert inc.manifest.corpus_hash == ref.manifest.corpus_hash
     assert inc.words.words == ref.words.words
     assert np.abs(inc.words.matrix(inc.words.words) - ref.words.matrix(ref.words.words)).max() < 1e-3  # float16

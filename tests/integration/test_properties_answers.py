@@ -16,7 +16,8 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from corpus import default_corpus_dir, load_corpus
 from corpus.errors import QuestionError

@@ -125,7 +125,8 @@ def test_classify_line(line, kind):
 
 
 def test_site_name_lines_before_the_title_are_dropped():
-    page = clean_page("Acme Research Network\nAcme University\n\nA Short Title\n\nThe first real paragraph begins here and ends here.\n")
+    page = clean_page("Acme Research Network\nAcme University\n\nA Short Title\n\n"
+                      "The first real paragraph begins here and ends here.\n")
     assert page.title == "A Short Title"
     assert paragraphs(page) == ["The first real paragraph begins here and ends here."]
 
@@ -142,7 +143,8 @@ def test_title_repeated_with_and_without_site_prefix():
 
 
 def test_copy_of_the_title_in_the_body_is_dropped():
-    text = "Annual Report\n\nThe year went well for every team in the group.\n\nAnnual Report\n\nSales grew in every region we serve.\n"
+    text = ("Annual Report\n\nThe year went well for every team in the group.\n\n"
+            "Annual Report\n\nSales grew in every region we serve.\n")
     assert paragraphs(clean_page(text)) == [
         "The year went well for every team in the group.",
         "Sales grew in every region we serve.",
@@ -349,6 +351,7 @@ def test_in_plain_text_an_indented_first_line_starts_a_paragraph():
 
 
 def test_in_plain_text_a_tilde_line_is_a_rule_not_a_fence():
-    text = "Notes\n\nThe gauge at the old bridge was read every hour.\n\n~~~~~~~~\n\nLevels\n\nThe river rose by a metre in March.\n"
+    text = ("Notes\n\nThe gauge at the old bridge was read every hour.\n\n~~~~~~~~\n\n"
+            "Levels\n\nThe river rose by a metre in March.\n")
     blocks = [(b.kind, b.text) for b in clean_page(text, "notes").blocks]
     assert ("heading", "Levels") in blocks and ("paragraph", "The river rose by a metre in March.") in blocks

@@ -8,7 +8,7 @@ from corpus.errors import CorpusError
 
 
 def test_utf8_is_decoded():
-    assert decode_bytes("Café “quoted” — ok".encode("utf-8"), "a.txt") == "Café “quoted” — ok"
+    assert decode_bytes("Café “quoted” — ok".encode(), "a.txt") == "Café “quoted” — ok"
 
 
 def test_utf8_bom_is_stripped():

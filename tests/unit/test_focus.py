@@ -8,7 +8,14 @@ from index.lexical import stem
 from index.vocabulary import WordVectors, name_phrases, vocabulary
 from qa.abstention import FocusPolicy, missing_focus, missing_reason, off_domain_reason
 from qa.focus import (
-    Evidence, FocusTerm, TermMatch, context_terms, focus_terms, match_terms, same_word_by_spelling, spelled_out,
+    Evidence,
+    FocusTerm,
+    TermMatch,
+    context_terms,
+    focus_terms,
+    match_terms,
+    same_word_by_spelling,
+    spelled_out,
     words_to_encode,
 )
 
