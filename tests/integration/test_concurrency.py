@@ -61,10 +61,8 @@ def test_live_engine_switches_to_a_rebuilt_index_without_failing_a_request(tmp_p
     assert live.index.manifest.counts["documents"] == 3
 
 
-def test_refresh_wait_waits_for_a_reload_another_thread_started(tmp_path, encoder, annotator, monkeypatch):
-    """The race of a flaky run: a request starts the reload, then ``refresh(wait=True)`` must still wait."""
-    import qa.live
-
+def live_engine_behind_a_rebuild(tmp_path, encoder, annotator):
+    """A live engine on the bundled corpus, and a rebuild (with a third document) it has not loaded yet."""
     corpus = tmp_path / "docs"
     shutil.copytree(default_corpus_dir(), corpus)
     settings = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "index"))
@@ -72,6 +70,14 @@ def test_refresh_wait_waits_for_a_reload_another_thread_started(tmp_path, encode
     live = LiveEngine(Engine.open(settings, encoder=encoder, build_if_missing=False))
     (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
     build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
+    return corpus, settings, live
+
+
+def test_refresh_wait_waits_for_a_reload_another_thread_started(tmp_path, encoder, annotator, monkeypatch):
+    """The race of a flaky run: a request starts the reload, then ``refresh(wait=True)`` must still wait."""
+    import qa.live
+
+    corpus, settings, live = live_engine_behind_a_rebuild(tmp_path, encoder, annotator)
 
     loading, release = threading.Event(), threading.Event()
     real_load = qa.live.load_index
@@ -98,13 +104,7 @@ def test_a_rebuild_swapped_in_during_a_reload_is_loaded_next(tmp_path, encoder, 
     """A reload that read the folder before a second rebuild cannot leave that rebuild unseen."""
     import qa.live
 
-    corpus = tmp_path / "docs"
-    shutil.copytree(default_corpus_dir(), corpus)
-    settings = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "index"))
-    build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
-    live = LiveEngine(Engine.open(settings, encoder=encoder, build_if_missing=False))
-    (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
-    build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
+    corpus, settings, live = live_engine_behind_a_rebuild(tmp_path, encoder, annotator)
 
     real_load, rebuilt = qa.live.load_index, []
 
