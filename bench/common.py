@@ -13,9 +13,10 @@ DEFAULT_GOLD = ROOT.parent / "shared/eval/dev.jsonl"
 
 
 def pct(values, q: float) -> float:
-    """The q-quantile of ``values`` (nearest rank, as bench/query_latency.py)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    """The q-quantile of ``values`` (linear interpolation, as ``qa eval`` reports latency)."""
+    import numpy as np
+
+    return float(np.percentile(values, 100 * q))
 
 
 def peak_rss_mb() -> float:

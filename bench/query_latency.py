@@ -15,18 +15,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench.common import pct  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 FALLBACK = ["Which vessel should the Houthis release?", "How many experts attended the meeting?",
             "What do the ministers say about North Korea?", "interoperability shared standards",
             "What percentage of GDP goes to defense?"]
-
-
-def pct(values, q):
-    """The q-quantile of ``values`` (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from corpus.errors import QAError
 from qa.types import Answer
 
@@ -64,13 +66,8 @@ def read_gold(path: Path) -> list[GoldItem]:
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The ``q``-quantile of ``values`` (linear interpolation, numpy's default); 0 for none."""
+    return float(np.percentile(values, 100 * q)) if len(values) else 0.0
 
 
 def _mean(values: Sequence[float]) -> float:
