@@ -148,8 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `qa` console script; returns the exit code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning)
     args = build_parser().parse_args(argv)
     settings = None
     try:
