@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import sys
-import warnings
 from pathlib import Path
 
 from corpus.errors import CorpusError, IndexError_, QAError, QuestionError

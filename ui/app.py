@@ -24,7 +24,7 @@ from qa.engine import Engine, QuestionAnswerer
 from qa.feedback import FeedbackStore, feedback_path
 from qa.live import LiveEngine
 from qa.settings import Settings
-from ui.render import Turn, conversation_markdown, e, render_conversation
+from ui.render import Turn, conversation_markdown, html_text, render_conversation
 
 STATIC = Path(__file__).with_name("static")
 MAX_EXAMPLES = 4
@@ -71,7 +71,7 @@ def _header(engine: QuestionAnswerer) -> str:
     counts = engine.index.manifest.counts
     return (f'<div class="cq-header"><h1>Ask the documents</h1><p>Answers come only from '
             f'{counts.get("documents", "?")} documents ({counts.get("paragraphs", "?")} paragraphs) in '
-            f'<code>{e(engine.settings.corpus.name)}</code>, each sentence cited to its paragraph.</p></div>')
+            f'<code>{html_text(engine.settings.corpus.name)}</code>, each sentence cited to its paragraph.</p></div>')
 
 
 def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, examples: list[str] | None = None):

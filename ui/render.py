@@ -46,7 +46,7 @@ class Turn:
     vote: str | None = None
 
 
-def e(text: object) -> str:
+def html_text(text: object) -> str:
     """HTML-escape ``text`` (quotes too, so it is safe inside attributes)."""
     return escape(str(text), quote=True)
 
@@ -61,9 +61,9 @@ def highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
     for start, end in sorted((max(0, a), min(len(text), b)) for a, b in spans):
         if start < pos or start >= end:
             continue
-        out += [e(text[pos:start]), "<mark>", e(text[start:end]), "</mark>"]
+        out += [html_text(text[pos:start]), "<mark>", html_text(text[start:end]), "</mark>"]
         pos = end
-    out.append(e(text[pos:]))
+    out.append(html_text(text[pos:]))
     return "".join(out)
 
 
@@ -79,14 +79,14 @@ def answer_html(text: str, turn: int, cited: set[int]) -> str:
             return match.group(0)
         return (f'<a class="cq-marker" href="#{_anchor(turn, n)}" data-target="{_anchor(turn, n)}" '
                 f'title="Go to source {n}">[{n}]</a>')
-    return _MARKER.sub(link, e(text))
+    return _MARKER.sub(link, html_text(text))
 
 
 def _where(hit: Hit) -> str:
     p = hit.paragraph
-    parts = [f'<span class="cq-title">{e(p.title or p.doc)}</span>']
+    parts = [f'<span class="cq-title">{html_text(p.title or p.doc)}</span>']
     if p.section:
-        parts.append(f'<span class="cq-section">{e(p.section)}</span>')
+        parts.append(f'<span class="cq-section">{html_text(p.section)}</span>')
     parts.append(f'<span class="cq-para">¶ {p.number}</span>')
     parts.append(f'<span class="cq-score" title="retrieval score">score {hit.score:.2f}</span>')
     return '<span class="cq-sep"> · </span>'.join(parts)
@@ -97,10 +97,10 @@ def context_html(paragraphs: Sequence[Paragraph], hit: Paragraph, spans: Sequenc
     out, section = [], None
     for p in paragraphs:
         if p.section != section and p.section:
-            out.append(f'<div class="cq-ctx-section">{e(p.section)}</div>')
+            out.append(f'<div class="cq-ctx-section">{html_text(p.section)}</div>')
         section = p.section
         here = p.id == hit.id
-        body = highlight(p.text, spans) if here else e(p.text)
+        body = highlight(p.text, spans) if here else html_text(p.text)
         out.append(f'<p class="cq-ctx-p{" cq-ctx-hit" if here else ""}">'
                    f'<span class="cq-ctx-n">¶ {p.number}</span> {body}</p>')
     return "".join(out)
@@ -114,7 +114,7 @@ def _source_item(turn: Turn, index: int, hit: Hit, n: int | None, spans) -> str:
     if around:
         ctx = (f'<details class="cq-context"><summary>Show in context</summary>'
                f'<div class="cq-ctx-body">{context_html(around, hit.paragraph, spans)}</div></details>')
-    return (f'<li class="cq-source"{anchor} data-paragraph="{e(hit.paragraph.id)}">'
+    return (f'<li class="cq-source"{anchor} data-paragraph="{html_text(hit.paragraph.id)}">'
             f'<div class="cq-source-head">{label}{_where(hit)}</div>'
             f'<blockquote class="cq-excerpt">{highlight(hit.paragraph.text, spans)}</blockquote>{ctx}</li>')
 
@@ -125,25 +125,25 @@ def _actions(turn: Turn, index: int) -> str:
         f'aria-pressed="{"true" if turn.vote == v else "false"}" title="{label}">{_THUMB[v]}</button>'
         for v, label in (("up", "Helpful"), ("down", "Not helpful")))
     return (f'<div class="cq-actions"><button type="button" class="cq-copy" '
-            f'data-copy="{e(turn_text(turn))}" title="Copy answer and sources">Copy</button>'
+            f'data-copy="{html_text(turn_text(turn))}" title="Copy answer and sources">Copy</button>'
             f'{votes}</div>')
 
 
 def turn_html(turn: Turn, index: int) -> str:
     """One question and its answer (with numbered sources), abstention or error, as HTML."""
-    question = f'<div class="cq-q"><div class="cq-bubble">{e(turn.asked)}</div>'
+    question = f'<div class="cq-q"><div class="cq-bubble">{html_text(turn.asked)}</div>'
     if turn.standalone and " ".join(turn.standalone.split()) != " ".join(turn.asked.split()):
-        question += f'<div class="cq-understood">understood as: {e(turn.standalone)}</div>'
+        question += f'<div class="cq-understood">understood as: {html_text(turn.standalone)}</div>'
     question += "</div>"
     a = turn.answer
     if a is None:
-        body = f'<div class="cq-a cq-error" role="alert">{e(turn.error or "No answer.")}</div>'
+        body = f'<div class="cq-a cq-error" role="alert">{html_text(turn.error or "No answer.")}</div>'
     elif a.abstained:
-        reason = f' <span class="cq-reason">{e(a.reason)}</span>' if a.reason else ""
+        reason = f' <span class="cq-reason">{html_text(a.reason)}</span>' if a.reason else ""
         items = "".join(_source_item(turn, index, h, None, ()) for h in a.passages)
         closest = (f'<section class="cq-closest"><h4>Closest passages <small>— not an answer</small></h4>'
                    f'<ol>{items}</ol></section>') if items else ""
-        body = (f'<div class="cq-a cq-abstained"><p class="cq-answer-text">{e(a.text)}{reason}</p>'
+        body = (f'<div class="cq-a cq-abstained"><p class="cq-answer-text">{html_text(a.text)}{reason}</p>'
                 f'{_actions(turn, index)}{closest}</div>')
     else:
         items = "".join(_source_item(turn, index, c.hit, c.n, c.spans) for c in a.citations)
@@ -154,7 +154,7 @@ def turn_html(turn: Turn, index: int) -> str:
 
 def empty_html(examples: Sequence[str]) -> str:
     """The empty chat: what the page does and a few example questions to click."""
-    buttons = "".join(f'<button type="button" class="cq-example" data-question="{e(q)}">{e(q)}</button>'
+    buttons = "".join(f'<button type="button" class="cq-example" data-question="{html_text(q)}">{html_text(q)}</button>'
                       for q in examples)
     return ('<div class="cq-empty"><p>Ask a question about the documents. Every sentence of an answer '
             'cites the paragraph it comes from; click a marker like <span class="cq-n">[1]</span> to see it.</p>'
