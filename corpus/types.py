@@ -1,6 +1,7 @@
 """Data types of the corpus layer: a cleaned document and its paragraphs."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -23,6 +24,13 @@ class Paragraph:
     start: int
     end: int
     page: int | None = None  # 1-based page for paged formats (PDF), else None
+
+    def location(self, escape: Callable[[str], str] = str) -> str:
+        """ "title — section — paragraph n" (a missing title or section is left out).
+
+        ``escape`` is applied to the title and section (e.g. Markdown escaping).
+        """
+        return " — ".join([*(escape(x) for x in (self.title, self.section) if x), f"paragraph {self.number}"])
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict of every field."""

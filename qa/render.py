@@ -8,9 +8,7 @@ from qa.types import Answer
 
 
 def _source_line(hit: Hit) -> str:
-    p = hit.paragraph
-    where = " — ".join(x for x in (p.title, p.section, f"paragraph {p.number}") if x)
-    return f"{where}  ({p.doc}, score {hit.score:.3f})"
+    return f"{hit.paragraph.location()}  ({hit.paragraph.doc}, score {hit.score:.3f})"
 
 
 def _wrapped(text: str, indent: str = "    ") -> str:

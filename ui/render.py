@@ -182,8 +182,7 @@ def md_escape(text: str) -> str:
 
 def _md_source(label: str, hit: Hit, spans: Sequence[tuple[int, int]]) -> list[str]:
     p = hit.paragraph
-    where = " — ".join(md_escape(x) for x in (p.title, p.section) if x)
-    lines = [f"{label} {where} — paragraph {p.number} (`{p.id.replace('`', '')}`, score {hit.score:.3f})", "",
+    lines = [f"{label} {p.location(md_escape)} (`{p.id.replace('`', '')}`, score {hit.score:.3f})", "",
              f"> {md_escape(p.text)}"]
     used = [p.text[a:b] for a, b in spans]
     if used:
@@ -224,8 +223,7 @@ def turn_text(turn: Turn) -> str:
     lines = [a.text, ""]
     for c in a.citations:
         p = c.hit.paragraph
-        where = " — ".join(x for x in (p.title, p.section, f"paragraph {p.number}") if x)
-        lines.append(f"[{c.n}] {where}: " + " ".join(p.text[x:y] for x, y in c.spans))
+        lines.append(f"[{c.n}] {p.location()}: " + " ".join(p.text[x:y] for x, y in c.spans))
     return "\n".join(lines)
 
 

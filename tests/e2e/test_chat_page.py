@@ -35,7 +35,9 @@ def test_answer_with_marker_and_cited_excerpt(page):
     source = turn.locator("#cq-t0-s1")
     assert "Thirty countries" in source.locator(".cq-excerpt mark").first.inner_text()
     head = source.locator(".cq-source-head").inner_text()
-    assert "G7 Global Partnership" in head and "¶ 4" in head and "score" in head
+    assert "G7 Global Partnership" in head
+    assert "¶ 4" in head
+    assert "score" in head
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
 
@@ -57,8 +59,10 @@ def test_source_opens_in_context_on_the_page(page):
     paragraphs = body.locator(".cq-ctx-p")
     assert paragraphs.count() >= 3
     hit = body.locator(".cq-ctx-hit")
-    assert hit.count() == 1 and "Thirty countries" in hit.inner_text()
-    assert "¶ 3" in body.inner_text() and "¶ 5" in body.inner_text()  # neighbours either side
+    assert hit.count() == 1
+    assert "Thirty countries" in hit.inner_text()
+    assert "¶ 3" in body.inner_text()
+    assert "¶ 5" in body.inner_text()
     assert page.url == url
 
 
@@ -68,7 +72,8 @@ def test_unanswerable_question_shows_closest_passages(page):
     closest = turn.locator(".cq-closest")
     assert "Closest passages" in closest.locator("h4").inner_text()
     assert closest.locator(".cq-source").count() >= 1
-    assert turn.locator(".cq-sources").count() == 0 and turn.locator("a.cq-marker").count() == 0
+    assert turn.locator(".cq-sources").count() == 0
+    assert turn.locator("a.cq-marker").count() == 0
     # visibly different from citations: dashed borders, no [n] labels
     style = closest.locator(".cq-source").first.evaluate("el => getComputedStyle(el).borderTopStyle")
     assert style == "dashed"
@@ -108,7 +113,8 @@ def test_payloads_render_as_text_and_fire_nothing(page):
     assert "<script>alert(1)</script>" in turn.locator(".cq-excerpt").first.inner_text()
     turn.locator("details.cq-context summary").first.click()
     context = turn.locator(".cq-ctx-body").first.inner_text()
-    assert "<img src=x onerror=alert(1)>" in context and "[x](javascript:alert(1))" in context
+    assert "<img src=x onerror=alert(1)>" in context
+    assert "[x](javascript:alert(1))" in context
 
     question = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) <script>alert(1)</script> lighthouse?"
     second = ask(page, question, turn=1)
@@ -123,7 +129,8 @@ def test_too_long_question_is_a_chat_message(page, server):
     turn = ask(page, "why " * 600)
     error = turn.locator(".cq-error")
     assert "the limit is 2,000" in error.inner_text()
-    assert "Traceback" not in page.content() and "Traceback" not in server.stderr.read_text()
+    assert "Traceback" not in page.content()
+    assert "Traceback" not in server.stderr.read_text()
 
 
 def test_thumbs_store_feedback_with_question_answer_and_citations(page, server):
@@ -134,8 +141,11 @@ def test_thumbs_store_feedback_with_question_answer_and_citations(page, server):
     rows = [json.loads(line) for line in server.feedback.read_text().splitlines()[len(before):]]
     assert len(rows) == 1
     row = rows[0]
-    assert row["vote"] == "up" and row["question"] == PARTNERSHIP and "Thirty countries" in row["answer"]
-    assert row["citations"][0]["n"] == 1 and row["citations"][0]["text"].startswith("Thirty countries")
+    assert row["vote"] == "up"
+    assert row["question"] == PARTNERSHIP
+    assert "Thirty countries" in row["answer"]
+    assert row["citations"][0]["n"] == 1
+    assert row["citations"][0]["text"].startswith("Thirty countries")
 
 
 def test_export_markdown_and_copy(page):
@@ -146,7 +156,8 @@ def test_export_markdown_and_copy(page):
         page.locator("#cq-export").click()
     text = open(download.value.path(), encoding="utf-8").read()
     assert text.startswith("# Conversation with the documents")
-    assert f"## 1. {PARTNERSHIP}" in text and "[1] G7 Global Partnership" in text
+    assert f"## 1. {PARTNERSHIP}" in text
+    assert "[1] G7 Global Partnership" in text
     assert "> Thirty countries and several international organizations" in text
     assert "Closest passages (not an answer)" in text
 
@@ -154,7 +165,8 @@ def test_export_markdown_and_copy(page):
     copy.click()
     page.wait_for_function("document.querySelector('#cq-t0 button.cq-copy').textContent === 'Copied'")
     clipboard = page.evaluate("navigator.clipboard.readText()")
-    assert clipboard.startswith("Thirty countries") and "[1] G7 Global Partnership" in clipboard
+    assert clipboard.startswith("Thirty countries")
+    assert "[1] G7 Global Partnership" in clipboard
 
 
 @pytest.mark.parametrize("scheme", ["dark", "light"])
@@ -202,5 +214,6 @@ def test_busy_port_is_a_one_line_error(server):
 
     port = server.url.rstrip("/").rsplit(":", 1)[1]
     result = subprocess.run([QA, "serve", "--port", port], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")

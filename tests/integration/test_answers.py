@@ -36,7 +36,9 @@ def test_every_answer_sentence_is_in_its_cited_paragraph(engine, question):
     answer = engine.ask(question)
     assert answer.passages, "passages are returned even on abstention"
     if answer.abstained:
-        assert answer.citations == () and answer.text == ABSTAIN_TEXT and answer.reason
+        assert answer.citations == ()
+        assert answer.text == ABSTAIN_TEXT
+        assert answer.reason
         return
     pairs = answer_sentences(answer.text)
     assert 1 <= len(pairs) <= 3
@@ -52,13 +54,15 @@ def test_every_answer_sentence_is_in_its_cited_paragraph(engine, question):
 
 def test_factoid_answer_holds_the_fact(engine):
     answer = engine.ask("How many experts attended the Global Partnership meeting?")
-    assert not answer.abstained and "150 experts" in answer.text
+    assert not answer.abstained
+    assert "150 experts" in answer.text
     assert answer.citations[0].hit.paragraph.doc.startswith("002_")
 
 
 def test_question_asking_for_a_missing_kind_of_fact_abstains(engine):
     answer = engine.ask("What percentage of GDP do G7 members commit to spend on defense?")
-    assert answer.abstained and answer.citations == ()
+    assert answer.abstained
+    assert answer.citations == ()
     assert len(answer.passages) == engine.settings.k
 
 
@@ -78,13 +82,15 @@ def test_bad_questions_raise_one_clear_error(engine, bad):
 
 def test_control_characters_are_dropped(engine):
     answer = engine.ask("Which vessel\x00 should the\x1b Houthis release?")
-    assert "\x00" not in answer.question and "Galaxy Leader" in answer.text
+    assert "\x00" not in answer.question
+    assert "Galaxy Leader" in answer.text
 
 
 def test_context_returns_neighbours_by_id_only(engine):
     first = engine.index.paragraphs[0]
     ids = [p.id for p in engine.context(first.id, radius=2)]
-    assert ids[0] == first.id and len(ids) == 3
+    assert ids[0] == first.id
+    assert len(ids) == 3
     with pytest.raises(QuestionError):
         engine.context("../../etc/passwd")
 
@@ -92,9 +98,13 @@ def test_context_returns_neighbours_by_id_only(engine):
 def test_eval_on_a_small_gold_file(engine):
     items = read_gold(DATA / "gold_small.jsonl")
     metrics = evaluate(items, lambda q: engine.ask(q, k=10))
-    assert metrics["n"] == 8 and metrics["n_answerable"] == 6 and metrics["n_unanswerable"] == 2
-    assert metrics["recall@5"] >= 0.8 and metrics["mrr@10"] >= 0.6
-    assert metrics["answer_hit"] >= 0.6 and metrics["citation_hit"] >= 0.6
+    assert metrics["n"] == 8
+    assert metrics["n_answerable"] == 6
+    assert metrics["n_unanswerable"] == 2
+    assert metrics["recall@5"] >= 0.8
+    assert metrics["mrr@10"] >= 0.6
+    assert metrics["answer_hit"] >= 0.6
+    assert metrics["citation_hit"] >= 0.6
     assert metrics["abstain_answerable"] <= 0.2
     for key in ("recall@1", "recall@3", "abstain_unanswerable", "latency_ms_p50", "latency_ms_p95"):
         assert key in metrics
@@ -120,7 +130,8 @@ def test_every_sentence_of_a_how_many_answer_states_a_count(engine):
                                       "<script>alert(1)</script> [x](javascript:alert(1)) Houthis vessel"])
 def test_emoji_rtl_and_markup_questions_are_answered_as_text(engine, question):
     answer = engine.ask(question)
-    assert answer.passages and (answer.abstained or answer.citations)
+    assert answer.passages
+    assert (answer.abstained or answer.citations)
     assert "<script>" not in answer.text  # answers are corpus sentences, never echoes of the question
 
 
@@ -163,4 +174,5 @@ def test_a_colon_lead_in_is_answered_with_the_block_it_introduces(tmp_path, enco
     command, n = pairs[lead + 1]
     assert command == "python3 -m venv /srv/field-env"
     cited = answer.citations[n - 1].hit.paragraph
-    assert cited.section == "Making a virtual environment" and command in cited.text
+    assert cited.section == "Making a virtual environment"
+    assert command in cited.text

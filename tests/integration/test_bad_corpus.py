@@ -23,7 +23,8 @@ def test_a_huge_single_line_becomes_sentence_chunks_with_exact_spans(tmp_path):
     (tmp_path / "big.txt").write_text(text, "utf-8")
     docs, warnings = load(tmp_path)
     paragraphs = docs[0].paragraphs
-    assert len(paragraphs) > 500 and max(len(p.text) for p in paragraphs) <= MAX_PARAGRAPH_CHARS
+    assert len(paragraphs) > 500
+    assert max(len(p.text) for p in paragraphs) <= MAX_PARAGRAPH_CHARS
     assert all(collapse_whitespace(text[p.start : p.end]) == p.text for p in paragraphs)
     assert all(p.text.endswith("capacity.") for p in paragraphs)  # cut between sentences
 
@@ -46,7 +47,8 @@ def test_symlink_loop_is_skipped_with_a_warning(tmp_path):
     os.symlink(tmp_path, tmp_path / "self-dir")  # a directory loop: os.walk does not follow it
     docs, warnings = load(tmp_path)
     assert [d.doc for d in docs] == ["good.txt"]
-    assert any("loop-a.txt" in w for w in warnings) and any("loop-b.txt" in w for w in warnings)
+    assert any("loop-a.txt" in w for w in warnings)
+    assert any("loop-b.txt" in w for w in warnings)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
@@ -56,7 +58,8 @@ def test_unreadable_file_is_skipped_with_a_warning(tmp_path):
     secret.write_text(GOOD, "utf-8")
     secret.chmod(0)
     docs, warnings = load(tmp_path)
-    assert [d.doc for d in docs] == ["good.txt"] and any("secret.txt" in w for w in warnings)
+    assert [d.doc for d in docs] == ["good.txt"]
+    assert any("secret.txt" in w for w in warnings)
 
 
 def test_unreadable_file_as_root_is_simulated(tmp_path, monkeypatch):
@@ -92,4 +95,5 @@ def test_file_that_vanishes_during_indexing_is_skipped(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "stat", stat)
     docs, warnings = load(tmp_path)
-    assert [d.doc for d in docs] == ["good.txt"] and any("gone.txt" in w for w in warnings)
+    assert [d.doc for d in docs] == ["good.txt"]
+    assert any("gone.txt" in w for w in warnings)

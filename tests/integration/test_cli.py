@@ -36,35 +36,44 @@ def index_dir(tmp_path_factory) -> Path:
     result = run("index", "--index", str(folder), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["built"] is True and report["documents"] == 2 and report["paragraphs"] > 40
+    assert report["built"] is True
+    assert report["documents"] == 2
+    assert report["paragraphs"] > 40
     return folder
 
 
 def test_index_skips_an_unchanged_corpus(index_dir):
     result = run("index", "--index", str(index_dir), "--json")
-    assert result.returncode == 0 and json.loads(result.stdout)["built"] is False
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["built"] is False
 
 
 def test_ask_json(index_dir):
     result = run("ask", "Which vessel should the Houthis release?", "--index", str(index_dir), "--json", "-k", "3")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["abstained"] is False and "Galaxy Leader" in data["answer"]
-    assert len(data["passages"]) == 3 and data["citations"][0]["n"] == 1
+    assert data["abstained"] is False
+    assert "Galaxy Leader" in data["answer"]
+    assert len(data["passages"]) == 3
+    assert data["citations"][0]["n"] == 1
 
 
 def test_ask_json_names_what_the_documents_do_not_mention(index_dir):
     result = run("ask", "What do the ministers say about Myanmar?", "--index", str(index_dir), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["abstained"] is True and data["missing"] == ["Myanmar"]
-    assert data["reason"] == "The documents do not mention Myanmar." and data["citations"] == []
+    assert data["abstained"] is True
+    assert data["missing"] == ["Myanmar"]
+    assert data["reason"] == "The documents do not mention Myanmar."
+    assert data["citations"] == []
 
 
 def test_ask_text_shows_answer_and_sources(index_dir):
     result = run("ask", "How many experts attended the meeting?", env_extra={"QA_INDEX": str(index_dir)})
     assert result.returncode == 0
-    assert "150 experts" in result.stdout and "Sources:" in result.stdout and "[1]" in result.stdout
+    assert "150 experts" in result.stdout
+    assert "Sources:" in result.stdout
+    assert "[1]" in result.stdout
 
 
 def test_ask_reads_questions_from_stdin(index_dir):
@@ -79,7 +88,9 @@ def test_eval_prints_the_metrics_as_json(index_dir):
     result = run("eval", "--gold", str(DATA / "gold_small.jsonl"), "--index", str(index_dir), "--json")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
-    assert metrics["n"] == 8 and 0 <= metrics["recall@5"] <= 1 and metrics["latency_ms_p50"] > 0
+    assert metrics["n"] == 8
+    assert 0 <= metrics["recall@5"] <= 1
+    assert metrics["latency_ms_p50"] > 0
 
 
 @pytest.mark.parametrize("question, needle", [("   ", "empty"), ("x" * 100_000, "limit")])
@@ -105,7 +116,8 @@ def test_binary_and_latin1_files(tmp_path):
     (corpus / "legacy.txt").write_bytes("Le café crème est servi chaque matin à Genève.\n".encode("latin-1"))
     result = run("ask", "Where is the coffee served?", "--corpus", str(corpus), "--index", str(tmp_path / "i"), "--json")
     assert result.returncode == 0, result.stderr
-    assert "blob.txt" in result.stderr and "warning:" in result.stderr
+    assert "blob.txt" in result.stderr
+    assert "warning:" in result.stderr
     assert "café crème" in json.loads(result.stdout)["passages"][0]["text"]
 
 

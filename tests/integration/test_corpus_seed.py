@@ -77,8 +77,10 @@ def test_metadata(documents):
 
 def test_first_and_last_paragraphs(documents):
     first, *_, last = documents[DEFENSE].paragraphs
-    assert first.text.startswith("We, the G7 Defense Ministers") and "have gathered in Naples" in first.text
-    assert last.section == "Conclusions" and last.text.endswith("including the UN Charter.")
+    assert first.text.startswith("We, the G7 Defense Ministers")
+    assert "have gathered in Naples" in first.text
+    assert last.section == "Conclusions"
+    assert last.text.endswith("including the UN Charter.")
     first, *_, last = documents[PARTNERSHIP].paragraphs
     assert first.text.startswith("On February 22-24 the")
     assert last.text.startswith("The meeting was attended by over 150 experts")
@@ -154,9 +156,11 @@ def test_unreadable_files_are_skipped_with_one_warning_each(tmp_path):
     docs, warnings = load(tmp_path)
     assert [d.doc for d in docs] == ["good.txt"]
     assert len(warnings) == 3
-    assert "blob.txt" in warnings[0] and "binary" in warnings[0]
+    assert "blob.txt" in warnings[0]
+    assert "binary" in warnings[0]
     assert "empty.md" in warnings[1]
-    assert warnings[2].startswith("skipped 3 file(s)") and ".docx" in warnings[2]
+    assert warnings[2].startswith("skipped 3 file(s)")
+    assert ".docx" in warnings[2]
 
 
 @pytest.mark.parametrize("make, message", [

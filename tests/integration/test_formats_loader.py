@@ -54,7 +54,8 @@ def test_mixed_folder_gives_one_document_per_supported_file(mixed):
     docs, warnings = load(mixed)
     assert [d.doc for d in docs] == ["guide.md", "notes.txt", "report.pdf", "web/old.htm", "web/report.html"]
     assert len(warnings) == 1
-    assert warnings[0].startswith("skipped 1 file(s)") and ".docx (1)" in warnings[0]
+    assert warnings[0].startswith("skipped 1 file(s)")
+    assert ".docx (1)" in warnings[0]
 
 
 def test_pdf_paragraphs_carry_pages_sections_and_ids_across_pages(mixed):
@@ -87,7 +88,8 @@ def test_html_paragraphs_are_main_content_with_sections(mixed):
          "The new embankment held, although the water came within a metre of its crest."),
     ]
     (old,) = by_doc["web/old.htm"].paragraphs
-    assert old.text == "Le débit a doublé en mars dans toute la ville." and old.title == "old"
+    assert old.text == "Le débit a doublé en mars dans toute la ville."
+    assert old.title == "old"
 
 
 def test_text_files_are_read_as_before(mixed):
@@ -123,7 +125,9 @@ def test_unusable_pdfs_are_skipped_with_one_warning_line(tmp_path, capfd, data, 
     (tmp_path / "bad.pdf").write_bytes(data)
     docs, warnings = load(tmp_path)
     assert [d.doc for d in docs] == ["good.txt"]
-    assert len(warnings) == 1 and warnings[0].startswith(message) and "\n" not in warnings[0]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(message)
+    assert "\n" not in warnings[0]
     assert capfd.readouterr().err == ""  # no log lines or tracebacks from the PDF library
 
 

@@ -51,7 +51,9 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
     small.write_text(small.read_text("utf-8").replace("Thirty countries", "Thirty-one countries"), "utf-8")
     counting.texts = counting.words = 0
     second = update_index(settings, counting, annotator=annotator)
-    assert second.changes["added"] == 1 and second.changes["changed"] == 1 and second.changes["unchanged"] == 1
+    assert second.changes["added"] == 1
+    assert second.changes["changed"] == 1
+    assert second.changes["unchanged"] == 1
     # Only the paragraphs of the new and the edited file went through the model
     # (their sentence vectors come from the same forward pass).
     changed = load_index(settings.index)
@@ -63,12 +65,14 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
 
     (corpus / "002_9584fc23a3ef617f.txt").unlink()
     third = update_index(settings, counting, annotator=annotator)
-    assert third.changes["removed"] == 1 and third.changes["added"] == 0
+    assert third.changes["removed"] == 1
+    assert third.changes["added"] == 0
 
     full = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "full"))
     update_index(full, encoder, annotator=annotator, force=True)
     inc, ref = load_index(settings.index), load_index(full.index)
-    assert inc.paragraphs == ref.paragraphs and inc.sentences == ref.sentences
+    assert inc.paragraphs == ref.paragraphs
+    assert inc.sentences == ref.sentences
     def all_rows(store):
         return store.rows(np.arange(store.ntotal))
 
@@ -82,14 +86,16 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
     b = Engine.open(full, encoder=encoder, build_if_missing=False)
     for question in ("When will the northern channel dredging finish?", "Which vessel should the Houthis release?"):
         x, y = a.ask(question), b.ask(question)
-        assert x.text == y.text and [h.paragraph.id for h in x.passages] == [h.paragraph.id for h in y.passages]
+        assert x.text == y.text
+        assert [h.paragraph.id for h in x.passages] == [h.paragraph.id for h in y.passages]
 
 
 def test_unchanged_corpus_is_skipped(tmp_path, encoder, annotator):
     settings = Settings.resolve(env={}, index=str(tmp_path / "index"))
     update_index(settings, encoder, annotator=annotator)
     report = update_index(settings, encoder, annotator=annotator)
-    assert report.built is False and report.changes["unchanged"] == 2
+    assert report.built is False
+    assert report.changes["unchanged"] == 2
 
 
 def test_only_new_and_changed_files_are_parsed_again(tmp_path, encoder, annotator, monkeypatch):
@@ -112,7 +118,8 @@ def test_only_new_and_changed_files_are_parsed_again(tmp_path, encoder, annotato
     small = corpus_dir / "002_9584fc23a3ef617f.txt"
     small.write_text(small.read_text("utf-8").replace("Thirty countries", "Thirty-one countries"), "utf-8")
     report = update_index(settings, encoder, annotator=annotator)
-    assert report.changes["changed"] == 1 and report.changes["unchanged"] == 2
+    assert report.changes["changed"] == 1
+    assert report.changes["unchanged"] == 2
     assert parsed == ["002_9584fc23a3ef617f"]
     full = Settings.resolve(env={}, corpus=str(corpus_dir), index=str(tmp_path / "full"))
     update_index(full, encoder, annotator=annotator, force=True)

@@ -30,26 +30,33 @@ def test_round_trip_keeps_paragraphs_vectors_and_counts(seed_index_dir, seed_doc
     assert float(stored_sentence @ pooled[0]) > 0.999
     assert float(stored_sentence @ encoder.encode([paragraph.text[sentence.start : sentence.end]])[0]) > 0.9
     scores, rows = index.vectors.search(stored, 3)
-    assert rows[0] == 0 and np.isclose(scores[0], 1.0, atol=1e-4)
+    assert rows[0] == 0
+    assert np.isclose(scores[0], 1.0, atol=1e-4)
 
 
 def test_nprobe_setting_reaches_both_vector_stores(seed_index_dir):
     index = load_index(seed_index_dir, nprobe=7)
-    assert index.vectors.plan.nprobe == 7 and index.sentence_vectors.plan.nprobe == 7
+    assert index.vectors.plan.nprobe == 7
+    assert index.sentence_vectors.plan.nprobe == 7
 
 
 def test_manifest_records_what_was_built(seed_index_dir, seed_documents, encoder):
     manifest = Manifest.read(seed_index_dir)
-    assert manifest.model == encoder.name and manifest.dimension == encoder.dimension == 384
-    assert manifest.metric == "inner_product" and manifest.faiss_type == "Flat"
+    assert manifest.model == encoder.name
+    assert manifest.dimension == encoder.dimension == 384
+    assert manifest.metric == "inner_product"
+    assert manifest.faiss_type == "Flat"
     assert manifest.faiss_recall_at_10 is None  # exact search: nothing to measure
     assert manifest.counts["paragraphs"] == sum(len(d.paragraphs) for d in seed_documents)
     assert manifest.counts["documents"] == 2
     assert set(manifest.files) == {d.doc for d in seed_documents}
-    assert len(manifest.corpus_hash) == 64 and manifest.version and manifest.built_at
+    assert len(manifest.corpus_hash) == 64
+    assert manifest.version
+    assert manifest.built_at
     raw = json.loads((seed_index_dir / "manifest.json").read_text())
     assert raw["format"] == FORMAT_VERSION
-    assert not list(seed_index_dir.rglob("*.pkl")) and not list(seed_index_dir.rglob("*.pickle"))
+    assert not list(seed_index_dir.rglob("*.pkl"))
+    assert not list(seed_index_dir.rglob("*.pickle"))
 
 
 def test_ids_are_stable_across_rebuilds(tmp_path, seed_documents, encoder, annotator, seed_index_dir):

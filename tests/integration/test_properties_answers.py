@@ -66,10 +66,13 @@ def check_answer(engine, answer) -> None:
     json.dumps(answer.to_dict())  # the API's JSON
     event("abstained" if answer.abstained else f"answered, {len(answer.citations)} citation(s)")
     if answer.abstained:
-        assert answer.citations == () and answer.text == ABSTAIN_TEXT and answer.reason
+        assert answer.citations == ()
+        assert answer.text == ABSTAIN_TEXT
+        assert answer.reason
         return
     pairs = answer_sentences(answer.text)
-    assert pairs and MARKER.sub("", answer.text).strip() == " ".join(s for s, _ in pairs)
+    assert pairs
+    assert MARKER.sub("", answer.text).strip() == " ".join(s for s, _ in pairs)
     first_use = list(dict.fromkeys(n for _, n in pairs))
     assert first_use == list(range(1, len(first_use) + 1)), "markers are numbered in order of first use"
     assert [c.n for c in answer.citations] == first_use, "citations match the markers, in order"
@@ -80,7 +83,9 @@ def check_answer(engine, answer) -> None:
         paragraph = cited[n].hit.paragraph
         assert indexed[paragraph.id] == paragraph
         spans = [(a, b) for a, b in cited[n].spans if paragraph.text[a:b] == sentence]
-        assert sentence and sentence in paragraph.text and spans, (sentence, paragraph.id)
+        assert sentence, paragraph.id
+        assert sentence in paragraph.text, (sentence, paragraph.id)
+        assert spans, (sentence, paragraph.id)
         used[n].update(spans)
     assert all(used[n] == set(cited[n].spans) for n in cited), "every cited span is used in the text"
 

@@ -15,12 +15,14 @@ def test_a_sentence_that_only_repeats_the_question_never_leads():
     term = scored("GIL", 0.95, informative=False)
     definition = scored("The global interpreter lock lets one thread run bytecode at a time.", 0.80)
     chosen, reason = choose_sentences("What is the GIL?", [term, definition], AnswerPolicy())
-    assert [s.text for s in chosen] == [definition.text] and reason == ""
+    assert [s.text for s in chosen] == [definition.text]
+    assert reason == ""
 
 
 def test_only_question_words_everywhere_is_an_abstention():
     chosen, reason = choose_sentences("What is the GIL?", [scored("GIL", 0.95, informative=False)], AnswerPolicy())
-    assert chosen == [] and "repeat the question" in reason
+    assert chosen == []
+    assert "repeat the question" in reason
 
 
 def in_order(*texts: str) -> list[ScoredSentence]:
@@ -68,7 +70,8 @@ def with_entities(text: str, score: float, entities=()) -> ScoredSentence:
 def test_where_over_passages_without_places_asks_for_a_position():
     notes = with_entities("Notes appear in the standard traceback after the exception string.", 0.8)
     chosen, reason = choose_sentences("Where do the notes show up?", [notes], AnswerPolicy())
-    assert chosen == [notes] and reason == ""
+    assert chosen == [notes]
+    assert reason == ""
 
 
 def test_where_over_passages_with_places_still_wants_one():

@@ -256,7 +256,8 @@ def test_whitespace_is_collapsed_and_spans_cover_wrapped_lines():
 
 def test_empty_page():
     page = clean_page("\n\n  \n", "empty")
-    assert page.title == "empty" and page.blocks == ()
+    assert page.title == "empty"
+    assert page.blocks == ()
 
 
 def test_back_to_top_between_sections_is_not_a_footer():
@@ -354,4 +355,5 @@ def test_in_plain_text_a_tilde_line_is_a_rule_not_a_fence():
     text = ("Notes\n\nThe gauge at the old bridge was read every hour.\n\n~~~~~~~~\n\n"
             "Levels\n\nThe river rose by a metre in March.\n")
     blocks = [(b.kind, b.text) for b in clean_page(text, "notes").blocks]
-    assert ("heading", "Levels") in blocks and ("paragraph", "The river rose by a metre in March.") in blocks
+    assert ("heading", "Levels") in blocks
+    assert ("paragraph", "The river rose by a metre in March.") in blocks

@@ -24,16 +24,20 @@ def test_item_scores_follow_the_definitions():
     item = GoldItem("x", "q", "factoid", ('vessel "Galaxy Leader"', "missing evidence"), ("Galaxy Leader",))
     answer = Answer("q", "release the vessel “Galaxy Leader” [1]", False, (Citation(1, hits[1], ((0, 10),)),), hits)
     scores = item_scores(item, answer)
-    assert scores["recall@1"] == 0.0 and scores["recall@3"] == 0.5 and scores["recall@5"] == 0.5
+    assert scores["recall@1"] == 0.0
+    assert scores["recall@3"] == 0.5
+    assert scores["recall@5"] == 0.5
     assert scores["mrr@10"] == 0.5
-    assert scores["answer_hit"] == 1.0 and scores["citation_hit"] == 1.0
+    assert scores["answer_hit"] == 1.0
+    assert scores["citation_hit"] == 1.0
 
 
 def test_an_abstaining_answer_scores_no_answer_hit_but_keeps_retrieval():
     hits = (hit("The vessel Galaxy Leader", 1),)
     item = GoldItem("x", "q", "factoid", ("Galaxy Leader",), ("Galaxy Leader",))
     scores = item_scores(item, Answer("q", "Galaxy Leader", True, (), hits))
-    assert scores["answer_hit"] == 0.0 and scores["recall@1"] == 1.0
+    assert scores["answer_hit"] == 0.0
+    assert scores["recall@1"] == 1.0
 
 
 def test_evaluate_reports_every_key_and_the_abstention_rates():
@@ -54,7 +58,9 @@ def test_evaluate_reports_every_key_and_the_abstention_rates():
                 "latency_ms_p50", "latency_ms_p95"}
     assert expected <= set(m)
     assert (m["n"], m["n_answerable"], m["n_unanswerable"]) == (2, 1, 1)
-    assert m["abstain_unanswerable"] == 1.0 and m["abstain_answerable"] == 0.0 and m["answer_hit"] == 1.0
+    assert m["abstain_unanswerable"] == 1.0
+    assert m["abstain_answerable"] == 0.0
+    assert m["answer_hit"] == 1.0
 
 
 def test_read_gold_reports_bad_lines(tmp_path):

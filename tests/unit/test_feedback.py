@@ -46,7 +46,8 @@ def test_round_trip_keeps_question_answer_and_citations(tmp_path):
     assert rows[1]["standalone_question"] == "How many experts attended the meeting?"
     assert rows[0]["answer"] == "Over 150 experts attended. [1]"
     citation = rows[0]["citations"][0]
-    assert citation["n"] == 1 and citation["id"] == "d.txt#p1"
+    assert citation["n"] == 1
+    assert citation["id"] == "d.txt#p1"
     assert citation["sentences"] == ["Over 150 experts attended."]
 
 

@@ -17,20 +17,24 @@ def test_tokenize_stems_and_drops_function_words():
 def test_flags_beat_environment_beats_defaults(tmp_path):
     env = {"QA_CORPUS": str(tmp_path / "env-corpus"), "QA_INDEX": str(tmp_path / "env-index")}
     s = Settings.resolve(env=env)
-    assert s.corpus == tmp_path / "env-corpus" and s.index == tmp_path / "env-index"
+    assert s.corpus == tmp_path / "env-corpus"
+    assert s.index == tmp_path / "env-index"
     s = Settings.resolve(env=env, corpus=str(tmp_path / "flag"))
-    assert s.corpus == tmp_path / "flag" and s.index == tmp_path / "env-index"
+    assert s.corpus == tmp_path / "flag"
+    assert s.index == tmp_path / "env-index"
 
 
 def test_default_index_depends_on_the_corpus(tmp_path):
     a = Settings.resolve(env={}, corpus=str(tmp_path / "a"))
     b = Settings.resolve(env={}, corpus=str(tmp_path / "b"))
-    assert a.index != b.index and "citeqa" in a.index.parts
+    assert a.index != b.index
+    assert "citeqa" in a.index.parts
 
 
 def test_default_corpus_is_the_bundled_one():
     s = Settings.resolve(env={})
-    assert s.corpus.name == "documents" and any(s.corpus.glob("*.txt"))
+    assert s.corpus.name == "documents"
+    assert any(s.corpus.glob("*.txt"))
 
 
 @pytest.mark.parametrize("k", [0, -1, 101])

@@ -177,7 +177,8 @@ def test_no_prose_is_lost_and_spans_point_at_the_text(generated, bom):
     for p in document.paragraphs:
         assert 0 <= p.start <= p.end <= len(source)
         assert collapse_whitespace(source[p.start:p.end]) == p.text
-        assert p.text and p.text == collapse_whitespace(p.text)
+        assert p.text
+        assert p.text == collapse_whitespace(p.text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -207,7 +208,8 @@ def test_sentence_spans_are_ordered_disjoint_trimmed_and_cover_the_text(text):
     previous_end = 0
     for start, end in spans:
         assert previous_end <= start < end <= len(text)
-        assert not text[start].isspace() and not text[end - 1].isspace()
+        assert not text[start].isspace()
+        assert not text[end - 1].isspace()
         previous_end = end
     covered = set()
     for start, end in spans:

@@ -64,17 +64,26 @@ def test_answer_with_markers_sources_and_highlights():
     assert ids == ["cq-t0-s1", "cq-t0-s2"]
     assert "<mark>Thirty countries are involved.</mark>" in html
     assert "<mark>Over 150 experts came.</mark>" in html
-    assert "Declaration" in html and "Africa" in html and "¶ 4" in html and "score 0.86" in html
-    assert "Sources" in html and "Closest passages" not in html
+    assert "Declaration" in html
+    assert "Africa" in html
+    assert "¶ 4" in html
+    assert "score 0.86" in html
+    assert "Sources" in html
+    assert "Closest passages" not in html
     assert "understood as" not in html
 
 
 def test_abstention_shows_closest_passages_not_citations():
     html = render_conversation([Turn("GDP?", "GDP?", answer=abstained())])
-    assert "cq-abstained" in html and "Closest passages" in html and "not an answer" in html
+    assert "cq-abstained" in html
+    assert "Closest passages" in html
+    assert "not an answer" in html
     assert "No passage states a percentage." in html
-    assert "cq-sources" not in html and "<a " not in html and "<mark>" not in html
-    assert "#1" in html and "We share best practices." in html
+    assert "cq-sources" not in html
+    assert "<a " not in html
+    assert "<mark>" not in html
+    assert "#1" in html
+    assert "We share best practices." in html
 
 
 def test_follow_up_shows_what_was_understood():
@@ -84,14 +93,16 @@ def test_follow_up_shows_what_was_understood():
 
 def test_error_turn_is_a_message():
     html = render_conversation([Turn("x" * 50, "", error="the question is 50 characters long; the limit is 10")])
-    assert 'role="alert"' in html and "the limit is 10" in html
+    assert 'role="alert"' in html
+    assert "the limit is 10" in html
 
 
 def test_context_marks_the_source_among_its_neighbours():
     a = answered()
     around = (para(3, "Before."), a.citations[0].hit.paragraph, para(5, "After.", section="Asia"))
     html = render_conversation([Turn("q", "q", answer=a, context={around[1].id: around})])
-    assert html.count("<details") == 1 and "Show in context" in html
+    assert html.count("<details") == 1
+    assert "Show in context" in html
     body = html[html.index("<details"):html.index("</details>")]
     assert body.index("Before.") < body.index("cq-ctx-hit") < body.index("After.")
     assert '<div class="cq-ctx-section">Asia</div>' in body
@@ -117,7 +128,8 @@ def test_payloads_in_corpus_and_question_render_inert(payload):
                        "details", "summary", "button", "small", "svg", "path"}
         assert not any(k.startswith("on") for k in attrs), attrs
         assert all("javascript:" not in (v or "") for k, v in attrs.items() if k == "href")
-    assert "<script" not in html and "<img" not in html
+    assert "<script" not in html
+    assert "<img" not in html
     assert html.count("<svg") == 4  # only the two thumbs of the two answers
     assert "&lt;" in html or "<" not in payload
 
@@ -133,12 +145,16 @@ def test_markdown_export_has_every_citation_and_its_source():
              Turn("bad", "", error="the question is empty")]
     md = conversation_markdown(turns, now=datetime(2025, 1, 2, 3, 4))
     assert md.startswith("# Conversation with the documents\n\n_Exported 2025-01-02 03:04")
-    assert "## 1. How many?" in md and "Thirty countries are involved. [1] Over 150 experts came. [2]" in md
+    assert "## 1. How many?" in md
+    assert "Thirty countries are involved. [1] Over 150 experts came. [2]" in md
     assert "[1] Declaration — Africa — paragraph 4 (`d.txt#p4`, score 0.860)" in md
     assert "> Thirty countries are involved. Over 150 experts came." in md
-    assert "> Used: “The meeting was in Rome.”" not in md and "> Used: “Over 150 experts came.”" in md
-    assert "_Understood as: How many GDP?_" in md and "Closest passages (not an answer)" in md
-    assert "**Error:** the question is empty" in md and "_Feedback: helpful_" in md
+    assert "> Used: “The meeting was in Rome.”" not in md
+    assert "> Used: “Over 150 experts came.”" in md
+    assert "_Understood as: How many GDP?_" in md
+    assert "Closest passages (not an answer)" in md
+    assert "**Error:** the question is empty" in md
+    assert "_Feedback: helpful_" in md
 
 
 def test_markdown_export_escapes_payloads():

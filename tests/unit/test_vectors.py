@@ -16,12 +16,15 @@ def test_rows_follow_sorted_documents_whatever_the_insertion_order(tmp_path):
     store = FaissVectorStore(32)
     store.add("b.txt", b)
     store.add("a.txt", a)
-    assert store.documents() == ["a.txt", "b.txt"] and store.ntotal == 5
+    assert store.documents() == ["a.txt", "b.txt"]
+    assert store.ntotal == 5
     assert np.allclose(store.rows(np.array([0, 3])), np.stack([a[0], b[0]]))
     scores, rows = store.search(b[1], 2)
-    assert rows[0] == 4 and np.isclose(scores[0], 1.0, atol=1e-5)
+    assert rows[0] == 4
+    assert np.isclose(scores[0], 1.0, atol=1e-5)
     store.delete("a.txt")
-    assert store.ntotal == 2 and store.search(b[1], 1)[1][0] == 1
+    assert store.ntotal == 2
+    assert store.search(b[1], 1)[1][0] == 1
 
 
 def test_save_load_round_trip(tmp_path):
@@ -29,7 +32,8 @@ def test_save_load_round_trip(tmp_path):
     store.add("a", unit(4))
     store.save(tmp_path, "v")
     loaded = FaissVectorStore.load(tmp_path, "v")
-    assert loaded.documents() == ["a"] and loaded.factory == "Flat"
+    assert loaded.documents() == ["a"]
+    assert loaded.factory == "Flat"
     assert np.allclose(loaded.vectors_of("a"), unit(4))
     with pytest.raises(ValueError):
         loaded.add("a", unit(1))
@@ -43,11 +47,14 @@ def test_large_stores_use_an_approximate_index_with_measured_recall(tmp_path):
     store = FaissVectorStore(32, plan)
     store.add("big", data)
     store.save(tmp_path, "v")
-    assert store.factory.startswith("IVF") and store.factory.endswith("SQ8")
-    assert store.recall_at_10 is not None and store.recall_at_10 >= 0.9
+    assert store.factory.startswith("IVF")
+    assert store.factory.endswith("SQ8")
+    assert store.recall_at_10 is not None
+    assert store.recall_at_10 >= 0.9
     loaded = FaissVectorStore.load(tmp_path, "v", plan)
     scores, rows = loaded.search(data[123], 5)
-    assert rows[0] == 123 and scores[0] == pytest.approx(1.0, abs=1e-5)  # re-ranked with exact vectors
+    assert rows[0] == 123
+    assert scores[0] == pytest.approx(1.0, abs=1e-5)
 
 
 def test_damaged_store_is_reported(tmp_path):
@@ -77,7 +84,8 @@ def test_saved_store_is_backed_by_its_file_and_still_searchable(tmp_path):
     store.add("a", a)
     store.save(tmp_path, "v")
     assert isinstance(store._matrix, np.memmap)  # no in-memory copy of all vectors after saving
-    assert np.array_equal(store.vectors_of("a"), a) and np.array_equal(store.vectors_of("b"), b)
+    assert np.array_equal(store.vectors_of("a"), a)
+    assert np.array_equal(store.vectors_of("b"), b)
     assert store.search(b[2], 1)[1][0] == 5
     assert np.array_equal(np.load(tmp_path / "v.npy"), np.concatenate([a, b]))
 
