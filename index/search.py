@@ -43,7 +43,6 @@ class HybridSearcher:
     def __init__(self, index: LoadedIndex, weights: FusionWeights = FusionWeights()):
         self.index = index
         self.weights = weights
-        self._sentence_rows = np.array([s.row for s in index.sentences], dtype=np.int64)
 
     def has_term(self, term: str) -> bool:
         """True when the lexical index holds the (stemmed) token ``term``."""
@@ -82,7 +81,7 @@ class HybridSearcher:
         for s, i in zip(s_scores, s_ids):
             if i < 0:
                 continue
-            row = int(self._sentence_rows[i])
+            row = int(self.index.sentence_paragraph_rows[i])
             if s > dense.get(row, -1.0):
                 dense[row] = float(s)
         return dense

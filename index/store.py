@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -406,12 +407,54 @@ class LoadedIndex:
         start, end = int(scores["indptr"][term_id]), int(scores["indptr"][term_id + 1])
         return any(self.paragraphs[int(row)].doc in docs for row in scores["indices"][start:end])
 
-    def sentence_rows(self) -> dict[int, list[int]]:
-        """Map paragraph row -> indices of its sentences."""
+    @cached_property
+    def sentences_of_row(self) -> dict[int, list[int]]:
+        """Paragraph row -> indices of its sentences, in order."""
         rows: dict[int, list[int]] = {}
         for i, s in enumerate(self.sentences):
             rows.setdefault(s.row, []).append(i)
         return rows
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Paragraph id -> its row."""
+        return {p.id: row for row, p in enumerate(self.paragraphs)}
+
+    @cached_property
+    def sentence_paragraph_rows(self) -> np.ndarray:
+        """Sentence index -> the row of its paragraph, as an array (for vectorised look-ups)."""
+        return np.array([s.row for s in self.sentences], dtype=np.int64)
+
+    @cached_property
+    def _idf_table(self) -> dict[str, float]:
+        n = len(self.paragraphs)
+        return {term: math.log(1 + (n - df + 0.5) / (df + 0.5))
+                for term, df in ((term, self.document_frequency(i)) for term, i in self.bm25.vocab_dict.items())}
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term over the paragraphs.
+
+        A term the corpus never uses is often the asker's own wording (a paraphrase):
+        it weighs like the rarest term the corpus has, not more.
+        """
+        idf = self._idf_table.get(term)
+        if idf is None:
+            n = len(self.paragraphs)
+            idf = math.log(1 + (n - 0.5) / 1.5)
+        return idf
+
+    def sentence_terms(self, sentence: int) -> frozenset[str]:
+        """The lexical tokens of sentence ``sentence``, computed once (the same sentences come back)."""
+        terms = self._sentence_terms.get(sentence)
+        if terms is None:
+            info = self.sentences[sentence]
+            terms = frozenset(tokenize(self.paragraphs[info.row].text[info.start : info.end]))
+            self._sentence_terms[sentence] = terms
+        return terms
+
+    @cached_property
+    def _sentence_terms(self) -> dict[int, frozenset[str]]:
+        return {}
 
 
 def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = None) -> LoadedIndex:

@@ -15,7 +15,6 @@ thresholds were calibrated on the dev questions (README, "How abstention works")
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,51 +68,27 @@ class ScoredSentence:
         return self.hit.paragraph.text[self.info.start : self.info.end]
 
 
-class Idf:
-    """Inverse document frequency of stemmed terms, read from the BM25 index."""
-
-    def __init__(self, index: LoadedIndex):
-        n = len(index.paragraphs)
-        self._n = n
-        self._idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5))
-                     for term, df in ((term, index.document_frequency(i)) for term, i in index.bm25.vocab_dict.items())}
-        # A term the corpus never uses is often the asker's own wording (a paraphrase):
-        # weigh it like the rarest term the corpus has, not more.
-        self._unseen = math.log(1 + (n - 0.5) / 1.5)
-
-    def __call__(self, term: str) -> float:
-        """IDF of ``term``; terms the corpus never uses weigh the most."""
-        return self._idf.get(term, self._unseen)
-
-
 def score_sentences(
     question_terms: list[str],
     query_vector: np.ndarray,
     hits: list[Hit],
     index: LoadedIndex,
-    sentence_ids: dict[int, list[int]],
-    row_of: dict[str, int],
-    idf: Idf,
     policy: AnswerPolicy,
-    acronyms: dict[str, frozenset[str]] | None = None,
-    sentence_terms: Callable[[int, str], frozenset[str]] | None = None,
+    equivalents: dict[str, frozenset[str]] | None = None,
 ) -> list[ScoredSentence]:
     """Score every sentence of ``hits``, best first.
 
-    ``sentence_terms(sentence_id, text)`` gives a sentence's tokens (the engine caches them).
-
-    ``acronyms`` maps an acronym the corpus uses to the question terms it stands for:
-    a sentence holding the acronym covers those terms.
+    ``equivalents`` maps a token a sentence may hold to the question terms it stands for
+    (an acronym the corpus uses, a close word match): a sentence holding it covers them.
     """
-    acronyms = acronyms or {}
-    sentence_terms = sentence_terms or (lambda sid, text: frozenset(tokenize(text)))
+    equivalents = equivalents or {}
     asked = set(question_terms)
     terms = asked - {t for w in KIND_WORDS for t in tokenize(w)}
-    total = sum(idf(t) for t in terms) or 1.0
+    total = sum(index.idf(t) for t in terms) or 1.0
     best_passage = max((h.score for h in hits), default=1.0) or 1.0
     out: list[ScoredSentence] = []
     for hit in hits:
-        ids = sentence_ids.get(row_of[hit.paragraph.id], [])
+        ids = index.sentences_of_row.get(index.row_of[hit.paragraph.id], [])
         if not ids:
             continue
         vectors = index.sentence_vectors.rows(np.array(ids, dtype=np.int64))
@@ -122,15 +97,14 @@ def score_sentences(
         context_terms = title_terms | set(tokenize(hit.paragraph.section))
         for sid, d in zip(ids, dense.tolist()):
             info = index.sentences[sid]
-            text = hit.paragraph.text[info.start : info.end]
-            own = set(sentence_terms(sid, text))
+            own = set(index.sentence_terms(sid))
             informative = bool(own - asked)
-            for acronym, expansion in acronyms.items():
-                if acronym in own:
-                    own |= expansion
+            for token, stands_for in equivalents.items():
+                if token in own:
+                    own |= stands_for
             covered = frozenset(terms & (own | context_terms))
             topical = frozenset((terms & own) - title_terms)
-            coverage = sum(idf(t) for t in covered) / total
+            coverage = sum(index.idf(t) for t in covered) / total
             score = (
                 policy.dense_weight * d
                 + policy.coverage_weight * coverage

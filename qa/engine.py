@@ -17,7 +17,6 @@ from index.types import Hit
 from qa.abstention import FocusPolicy, missing_focus, missing_reason, off_domain_reason
 from qa.answering import (
     AnswerPolicy,
-    Idf,
     ScoredSentence,
     choose_sentences,
     complete_lead_ins,
@@ -67,17 +66,9 @@ class Engine:
         self.policy = policy
         self.focus_policy = focus_policy
         self.searcher = HybridSearcher(index, weights)
-        self._idf = Idf(index)
-        self._sentence_ids = index.sentence_rows()
-        self._row_of = {p.id: row for row, p in enumerate(index.paragraphs)}
-        self._terms: dict[int, frozenset[str]] = {}
-
-    def _sentence_terms(self, sentence_id: int, text: str) -> frozenset[str]:
-        """Tokens of a sentence, computed once (the same sentences come back question after question)."""
-        terms = self._terms.get(sentence_id)
-        if terms is None:
-            terms = self._terms[sentence_id] = frozenset(tokenize(text))
-        return terms
+        # The index's look-up tables are built once, here, not by the first question.
+        index.idf("")
+        _ = index.sentences_of_row, index.row_of, index.sentence_paragraph_rows
 
     @classmethod
     def open(
@@ -106,7 +97,7 @@ class Engine:
         Documents are only reachable through ids from the index, never through paths.
         Raises :class:`QuestionError` for an unknown id.
         """
-        row = self._row_of.get(paragraph_id)
+        row = self.index.row_of.get(paragraph_id)
         if row is None:
             raise QuestionError(f"no paragraph with id {paragraph_id!r} in the index")
         doc = self.index.paragraphs[row].doc
@@ -120,8 +111,8 @@ class Engine:
         ``sentence``'s hit (same rank and scores: it was not retrieved on its own).
         """
         hit = sentence.hit
-        row = self._row_of[hit.paragraph.id]
-        ids = self._sentence_ids.get(row, [])
+        row = self.index.row_of[hit.paragraph.id]
+        ids = self.index.sentences_of_row.get(row, [])
         starts = [self.index.sentences[i].start for i in ids]
         if sentence.info.start in starts:
             at = starts.index(sentence.info.start)
@@ -130,7 +121,7 @@ class Engine:
         following = row + 1
         if following >= len(self.index.paragraphs) or self.index.paragraphs[following].doc != hit.paragraph.doc:
             return None
-        following_ids = self._sentence_ids.get(following)
+        following_ids = self.index.sentences_of_row.get(following)
         if not following_ids:
             return None
         neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
@@ -170,8 +161,7 @@ class Engine:
             context = context_terms(question)
             scored = score_sentences(
                 [t for t in tokenize(question) if t not in context], np.asarray(query_vector), evidence_hits,
-                self.index, self._sentence_ids, self._row_of, self._idf, self.policy,
-                equivalents(acronyms, focus, self.focus_policy.word_match), self._sentence_terms,
+                self.index, self.policy, equivalents(acronyms, focus, self.focus_policy.word_match),
             )
             chosen, reason = choose_sentences(question, scored, self.policy)
             chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)
