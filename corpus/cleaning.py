@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from corpus.sentences import split_sentences
 
@@ -100,14 +101,21 @@ _CHROME_KINDS = frozenset({"rule", "to_top", "link_label", "date", "dateline", "
 _SENTENCE_STOP = re.compile(r"""[.!?:;)\]"'”’»]$""")
 
 
+BlockKind = Literal["heading", "paragraph"]
+
+
 @dataclass(frozen=True)
 class Block:
-    """A heading or a paragraph of a cleaned page, with its span in the source."""
+    """A heading or a paragraph of a cleaned page, with its span in the source.
 
-    kind: str  # "heading" or "paragraph"
+    ``page`` is the 1-based page a PDF block comes from (``None`` for other formats).
+    """
+
+    kind: BlockKind
     text: str
     start: int
     end: int
+    page: int | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from corpus.cleaning import Block, CleanPage, classify_line, collapse_whitespace
+from corpus.cleaning import Block, BlockKind, CleanPage, classify_line, collapse_whitespace
 from corpus.errors import CorpusError
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -156,8 +156,8 @@ def _layout(texts: list[tuple[str, str]], title: str) -> list[Block]:
     """Blocks with spans into the extracted text (the texts joined by blank lines)."""
     blocks, offset = [], 0
     title_key = title.casefold()
-    for kind, text in texts:
-        kind = "heading" if kind == "h1" else kind
+    for found, text in texts:
+        kind: BlockKind = "paragraph" if found == "paragraph" else "heading"  # "h1" is a heading too
         if kind == "heading" and text.casefold() == title_key:
             continue
         if kind == "paragraph" and classify_line(text) not in ("text", "md_heading"):

@@ -11,14 +11,13 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import repeat
 from pathlib import Path
 
 from corpus.cleaning import Block, CleanPage, clean_page
 from corpus.decoding import decode_bytes
 from corpus.errors import CorpusError
 from corpus.html import HTML_SUFFIXES, read_html
-from corpus.pdf import PDF_SUFFIXES, PdfText, read_pdf
+from corpus.pdf import PDF_SUFFIXES, read_pdf
 from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 
@@ -122,22 +121,20 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None],
     if known is not None and (document := known(doc, sha256)) is not None:
         return document
     suffix = path.suffix.lower()
-    pages: tuple[int, ...] | None = None
     source: str | None = None
-    page: CleanPage | PdfText
+    page: CleanPage
     try:
         if suffix in HTML_SUFFIXES:
             page = read_html(data, doc)
         elif suffix in PDF_SUFFIXES:
             page = read_pdf(data, doc)
-            pages = page.pages
         else:
             source = decode_bytes(data, doc)
             page = clean_page(source, Path(doc).stem, markdown=suffix == ".md")
     except CorpusError as e:
         warn(f"skipped {e}")
         return None
-    paragraphs = _paragraphs(doc, page.title, page.blocks, pages, source)
+    paragraphs = _paragraphs(doc, page.title, page.blocks, source)
     if not paragraphs:
         warn(f"skipped {doc}: no paragraph left after cleaning")
         return None
@@ -150,8 +147,7 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None],
     )
 
 
-def _paragraphs(doc: str, title: str, blocks: Iterable[Block], pages: Iterable[int] | None,
-                source: str | None = None) -> list[Paragraph]:
+def _paragraphs(doc: str, title: str, blocks: Iterable[Block], source: str | None = None) -> list[Paragraph]:
     """Number the paragraph blocks from 1; each takes the nearest heading above as section.
 
     A block longer than ``MAX_PARAGRAPH_CHARS`` becomes several paragraphs of whole
@@ -159,7 +155,8 @@ def _paragraphs(doc: str, title: str, blocks: Iterable[Block], pages: Iterable[i
     """
     paragraphs: list[Paragraph] = []
     section = ""
-    for block, page in zip(blocks, pages if pages is not None else repeat(None)):
+    for block in blocks:
+        page = block.page
         if block.kind == "heading":
             section = block.text
             continue

@@ -35,11 +35,11 @@ import logging
 import re
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from corpus.cleaning import Block, classify_line, collapse_whitespace, is_heading_like
+from corpus.cleaning import Block, CleanPage, classify_line, collapse_whitespace, is_heading_like
 from corpus.errors import CorpusError
 
 if TYPE_CHECKING:
@@ -64,24 +64,14 @@ _JOINING_END = re.compile(
 
 
 @dataclass(frozen=True)
-class PdfText:
-    """The result of :func:`read_pdf`: ``pages[i]`` is the 1-based page of ``blocks[i]``."""
-
-    title: str
-    blocks: tuple[Block, ...]
-    pages: tuple[int, ...]
-    metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class _Line:
     start: int
     end: int
     text: str
 
 
-def read_pdf(data: bytes, name: str) -> PdfText:
-    """Extract the title, metadata and per-page content blocks of a PDF.
+def read_pdf(data: bytes, name: str) -> CleanPage:
+    """Extract the title, metadata and content blocks of a PDF; every block knows its page.
 
     ``name`` (the file's path in the corpus) names the file in errors; its stem
     is the title of last resort. Raises :class:`CorpusError` naming ``name`` when
@@ -101,11 +91,11 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     pages = _drop_running_heads(pages)
     units = [(number, unit) for number, lines in enumerate(pages, start=1) for unit in _paragraph_units(lines)]
     title, units = _title(units, meta_title)
-    blocks, numbers = _settle(units)
-    metadata = {"span_basis": SPAN_BASIS, "pages": len(texts)}
+    blocks = _settle(units)
+    metadata: dict = {"span_basis": SPAN_BASIS, "pages": len(texts)}
     if author:
         metadata["author"] = author
-    return PdfText(title or PurePath(name).stem, tuple(blocks), tuple(numbers), metadata)
+    return CleanPage(title or PurePath(name).stem, tuple(blocks), metadata)
 
 
 def extracted_text(data: bytes, name: str) -> str:
@@ -232,21 +222,20 @@ def _title(units: list[tuple[int, list[_Line]]], meta_title: str) -> tuple[str, 
     return meta_title, units
 
 
-def _settle(units: list[tuple[int, list[_Line]]]) -> tuple[list[Block], list[int]]:
-    """Headings are one short line followed by a paragraph; return blocks and their pages."""
-    blocks, numbers = [], []
+def _settle(units: list[tuple[int, list[_Line]]]) -> list[Block]:
+    """Headings are one short line followed by a paragraph; every block gets its page."""
+    blocks = []
     for i, (number, unit) in enumerate(units):
         block = _join(unit)
         short = len(unit) == 1 and is_heading_like(block.text)
         if short:
             following = units[i + 1][1] if i + 1 < len(units) else None
             if following and not (len(following) == 1 and is_heading_like(following[0].text)):
-                block = Block("heading", block.text, block.start, block.end)
+                block = replace(block, kind="heading")
             elif len(block.text.split()) < 4 or _SECTION_NUMBER.match(block.text):
                 continue  # a chapter heading right above a section heading, or a stray label
-        blocks.append(block)
-        numbers.append(number)
-    return blocks, numbers
+        blocks.append(replace(block, page=number))
+    return blocks
 
 
 def _info(reader: PdfReader, key: str) -> str:

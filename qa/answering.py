@@ -23,7 +23,7 @@ import numpy as np
 from index.lexical import tokenize
 from index.store import LoadedIndex
 from index.types import Hit, SentenceInfo
-from qa.question import KIND_LABELS, KIND_WORDS, answer_kind, kind_phrase
+from qa.question import KIND_LABELS, KIND_WORDS, AnswerKind, answer_kind, kind_phrase
 from qa.types import Answer, Citation
 
 ABSTAIN_TEXT = "The documents do not answer this question."
@@ -115,7 +115,7 @@ def score_sentences(
     return out
 
 
-def _has_kind(sentence: ScoredSentence, kind: str, question: str) -> bool:
+def _has_kind(sentence: ScoredSentence, kind: AnswerKind, question: str) -> bool:
     wanted = KIND_LABELS[kind]
     q = question.lower()
     for label, start, end in sentence.info.entities:

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 from corpus.errors import QuestionError
 
+AnswerKind = Literal["money", "percent", "count", "year", "date", "place", "city"]
+
 # Entity labels (spaCy's, plus index.annotate's NUM/YEAR) that can answer each kind.
-KIND_LABELS: dict[str, frozenset[str]] = {
+KIND_LABELS: dict[AnswerKind, frozenset[str]] = {
     "money": frozenset({"MONEY"}),
     "percent": frozenset({"PERCENT"}),
     "count": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "NUM"}),
@@ -17,7 +20,7 @@ KIND_LABELS: dict[str, frozenset[str]] = {
     "city": frozenset({"GPE"}),  # a city is a geopolitical entity; "Europe" or "the Red Sea" is not one
 }
 
-_KIND_RULES: tuple[tuple[str, re.Pattern], ...] = (
+_KIND_RULES: tuple[tuple[AnswerKind, re.Pattern], ...] = (
     ("percent", re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow many percent\b")),
     ("money", re.compile(r"\bhow much\b.*\b(dollars?|euros?|pounds|money|funding|cost|costs|budget|usd|eur)\b"
                          r"|\b(in|how many) (dollars|euros|pounds)\b|\bhow much (money|funding)\b")),
@@ -55,7 +58,7 @@ def clean_question(text: str, max_chars: int) -> str:
     return text
 
 
-def answer_kind(question: str) -> str | None:
+def answer_kind(question: str) -> AnswerKind | None:
     """The kind of answer a question asks for, when it asks for a specific one.
 
     One of ``KIND_LABELS``'s keys (``"count"``, ``"date"``, ``"place"``, ...) or ``None``
@@ -78,7 +81,7 @@ _KIND_NOUNS = {"money": "an amount of money", "percent": "a percentage", "count"
 _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]+)")
 
 
-def kind_phrase(question: str, kind: str) -> str:
+def kind_phrase(question: str, kind: AnswerKind) -> str:
     """What a typed question asks for, in words: "a number of containers", "a date", "a place".
 
     >>> kind_phrase("How many containers can the port handle?", "count")

@@ -130,7 +130,7 @@ REPORT = [
 def test_pdf_text_per_page_with_pages_title_and_sections():
     result = read_pdf(make_pdf(REPORT, title="Water Brief 2024"), "brief.pdf")
     assert result.title == "Water Brief 2024"
-    paragraphs = [(page, b.text) for b, page in zip(result.blocks, result.pages) if b.kind == "paragraph"]
+    paragraphs = [(page, b.text) for b, page in ((b, b.page) for b in result.blocks) if b.kind == "paragraph"]
     assert paragraphs == [
         (1, "The river basin supplies drinking water to four million people across three regions, "
             "and demand keeps rising every year because of international trade in food."),
@@ -139,7 +139,7 @@ def test_pdf_text_per_page_with_pages_title_and_sections():
         (2, "Aquifer levels fell by two metres between 2010 and 2020 because pumping "
             "exceeded recharge in most districts."),
     ]
-    headings = [(page, b.text) for b, page in zip(result.blocks, result.pages) if b.kind == "heading"]
+    headings = [(page, b.text) for b, page in ((b, b.page) for b in result.blocks) if b.kind == "heading"]
     assert headings == [(1, "Introduction"), (2, "Groundwater")]
     assert result.metadata["pages"] == 2
 
@@ -162,7 +162,7 @@ def test_pdf_spans_point_into_the_extracted_text():
     text = pdf_extracted_text(data, "brief.pdf")
     assert result.metadata["span_basis"] == "extracted-text"
     assert text.count("\f") == 1
-    for block, page in zip(result.blocks, result.pages):
+    for block, page in ((b, b.page) for b in result.blocks):
         source = text[block.start:block.end]
         assert " ".join(source.replace("-\n", "").split()) == block.text
         assert text[:block.start].count("\f") == page - 1
@@ -206,7 +206,7 @@ def test_pdf_contents_entries_roman_page_numbers_and_numbered_headings():
          "2 Soil", "Soil holds water between rains and releases it slowly to the plants."],
     ]
     result = read_pdf(make_pdf(pages, title="Land and Water"), "land.pdf")
-    blocks = [(page, b.kind, b.text) for b, page in zip(result.blocks, result.pages)]
+    blocks = [(page, b.kind, b.text) for b, page in ((b, b.page) for b in result.blocks)]
     assert blocks == [
         (2, "heading", "1.1 Rivers"),
         (2, "paragraph", "Rivers carry most of the water in summer."),
