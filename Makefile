@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup setup-test browser serve test clean
+.PHONY: setup setup-test browser serve test clean bench-txtai
 
 # torch first, pinned to the CPU build: a bare "torch" requirement pulls a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -41,5 +41,16 @@ test: setup-test browser
 	$(BIN)/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the setup is broken" >&2; exit 1; fi; exit $$rc
 
+# The txtai side-by-side benchmark: txtai in a venv of its own (CPU torch first, as above).
+.venv-txtai/.installed:
+	$(PYTHON) -m venv .venv-txtai
+	.venv-txtai/bin/pip install --quiet --upgrade pip
+	.venv-txtai/bin/pip install --quiet torch==2.13.0
+	.venv-txtai/bin/pip install --quiet "txtai==9.14.0"
+	touch $@
+
+bench-txtai: setup .venv-txtai/.installed
+	$(BIN)/python bench/vs_txtai.py --txtai-python .venv-txtai/bin/python
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .venv-txtai .pytest_cache test-artifacts

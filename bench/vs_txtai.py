@@ -1,7 +1,8 @@
 """Side by side with txtai: same model folder, same cleaned paragraphs, same gold questions.
 
-txtai lives in its own venv (/work/txtai-venv, never in this project's); this script runs
-its half there as a subprocess (``--txtai-child``) and reads back JSON. txtai indexes this
+txtai lives in its own venv (``.venv-txtai``, never in this project's; ``make bench-txtai``
+sets it up and runs this script, or pass ``--txtai-python`` for another one); this script
+runs its half there as a subprocess (``--txtai-child``) and reads back JSON. txtai indexes this
 project's ``paragraphs.jsonl`` with ``Embeddings(path=MODEL_DIR, content=True,
 hybrid=True)`` (0.5/0.5 weighted sum of cosine and normalised BM25), once on the plain
 paragraph text and once on ``"section: text"`` (what this project embeds). Recall@5 and
@@ -25,7 +26,8 @@ import time
 from functools import partial
 from pathlib import Path
 
-TXTAI_PYTHON = "/work/txtai-venv/bin/python"
+# Made by `make bench-txtai` (a venv of its own: txtai's dependencies never enter the project's).
+TXTAI_PYTHON = str(Path(__file__).resolve().parents[1] / ".venv-txtai/bin/python")
 
 
 def txtai_child(paragraphs: str, questions: str, model_dir: str, variant: str, rounds: int) -> None:
