@@ -43,6 +43,15 @@ class Manifest:
     # alone (as a question is): how close unrelated text of this corpus usually is.
     similarity_percentiles: list = field(default_factory=list)
 
+    @staticmethod
+    def older_format(folder: Path) -> bool:
+        """True when ``folder`` holds an index written in an older format than this version reads."""
+        try:
+            data = json.loads((folder / MANIFEST).read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return False
+        return isinstance(data, dict) and isinstance(data.get("format", 0), int) and data.get("format", 0) < FORMAT_VERSION
+
     def write(self, folder: Path) -> None:
         """Write ``manifest.json`` into ``folder``."""
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -11,6 +11,7 @@ from corpus.errors import IndexError_, QuestionError
 from corpus.types import Paragraph
 from index.encoder import Encoder, SentenceTransformerEncoder
 from index.lexical import initialisms, tokenize
+from index.manifest import Manifest
 from index.search import FusionWeights, HybridSearcher
 from index.store import LoadedIndex, load_index
 from index.types import Hit
@@ -85,6 +86,10 @@ class Engine:
         if build_if_missing and not (settings.index / "manifest.json").exists():
             warn(f"no index at {settings.index} yet: building it from {settings.corpus}")
             update_index(settings, encoder, progress=progress, warn=warn)
+        elif build_if_missing and Manifest.older_format(settings.index):
+            # An index is derived data: one from an older version is rebuilt, not refused.
+            warn(f"the index at {settings.index} is in an older format: rebuilding it from {settings.corpus}")
+            update_index(settings, encoder, progress=progress, warn=warn, force=True)
         index = load_index(settings.index, model=encoder.name, nprobe=settings.nprobe)
         if index.manifest.dimension != encoder.dimension:
             raise IndexError_(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "

@@ -153,3 +153,20 @@ def test_manifest_with_another_dimension_is_refused(copy_of_index):
     path.write_text(json.dumps(data))
     with pytest.raises(IndexError_, match="dimension"):
         load_index(copy_of_index)
+
+
+def test_an_index_in_an_older_format_is_rebuilt_when_opened(copy_of_index, encoder):
+    from qa.engine import Engine
+    from qa.settings import Settings
+
+    path = copy_of_index / "manifest.json"
+    data = json.loads(path.read_text())
+    data["format"] = FORMAT_VERSION - 1
+    path.write_text(json.dumps(data))
+    with pytest.raises(IndexError_, match="older format"):
+        load_index(copy_of_index)
+    warnings = []
+    engine = Engine.open(Settings.resolve(env={}, index=str(copy_of_index)), encoder=encoder, warn=warnings.append)
+    assert engine.index.manifest.format == FORMAT_VERSION
+    assert any("older format: rebuilding" in w for w in warnings)
+    assert not engine.ask("Which vessel should the Houthis release?").abstained
