@@ -73,3 +73,31 @@ def test_short_texts_in_padded_batches_equal_each_text_alone(encoder):
     assert batched.shape == (300, encoder.dimension)
     assert np.abs(batched[:6] - alone).max() < 1e-5
     assert np.abs(batched[6:12] - alone).max() < 1e-5
+
+
+def test_batches_of_short_texts_and_questions_on_other_threads_do_not_disturb_each_other(encoder):
+    """A rebuild embeds its vocabulary in padded batches while questions are being answered."""
+    import threading
+
+    question = "Which vessel should the Houthis release from the Red Sea?"
+    expected = encoder.encode([question])[0]
+    words = [f"harbour{i}" for i in range(600)]
+    expected_words = encoder.encode(words)
+    failures, stop = [], threading.Event()
+
+    def ask_repeatedly():
+        while not stop.is_set():
+            try:
+                assert np.abs(encoder.encode([question])[0] - expected).max() < 1e-5
+            except Exception as e:  # any error here is the race this test is about
+                failures.append(repr(e))
+
+    asker = threading.Thread(target=ask_repeatedly)
+    asker.start()
+    try:
+        for _ in range(3):
+            assert np.abs(encoder.encode(words) - expected_words).max() < 1e-5
+    finally:
+        stop.set()
+        asker.join()
+    assert failures == []
