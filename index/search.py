@@ -19,8 +19,8 @@ class FusionWeights:
     ``1 - dense`` weighs BM25 divided by the highest score the query's terms can reach
     (each in its best paragraph), i.e. how much of the question a paragraph matches. A
     weighted sum of scores beat reciprocal-rank fusion on the dev questions (BASELINES.md,
-    README); the weight was chosen by leave-one-file-out validation over the three dev
-    files (bench/fusion_weights.py).
+    README); the weight was chosen on the three dev files pooled (README "How an answer is
+    made", bench/RESULTS.md update 4).
     """
 
     dense: float = 0.8

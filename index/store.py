@@ -405,7 +405,9 @@ class LoadedIndex:
             return False
         scores = self.bm25.scores
         start, end = int(scores["indptr"][term_id]), int(scores["indptr"][term_id + 1])
-        return any(self.paragraphs[int(row)].doc in docs for row in scores["indices"][start:end])
+        rows = np.asarray(scores["indices"][start:end])  # a common word: thousands of rows, so no Python loop
+        spans = [self._ranges[doc][:2] for doc in docs if doc in self._ranges]
+        return any(bool(((rows >= first) & (rows < end_row)).any()) for first, end_row in spans)
 
     @cached_property
     def sentences_of_row(self) -> dict[int, list[int]]:

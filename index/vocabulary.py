@@ -104,10 +104,10 @@ class WordVectors:
     def build(cls, vocabulary_words: Sequence[str], encoder: Encoder, previous: WordVectors | None = None) -> WordVectors:
         """Embed each word of ``vocabulary_words`` on its own, reusing ``previous``'s vectors where it has them."""
         vectors = np.zeros((len(vocabulary_words), encoder.dimension), dtype=np.float16)
-        reuse = previous is not None and previous.dimension == encoder.dimension
+        source = previous if previous is not None and previous.dimension == encoder.dimension else None
         todo = []
         for i, word in enumerate(vocabulary_words):
-            old = previous.vector(word) if previous is not None and reuse else None
+            old = source.vector(word) if source is not None else None
             if old is None:
                 todo.append(i)
             else:

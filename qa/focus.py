@@ -16,6 +16,7 @@ years, numbers: "in October 2024") are not part of the focus.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -126,11 +127,7 @@ def same_word_by_spelling(a: str, b: str) -> bool:
 
     They share a prefix of at least four letters that covers at least 3/4 of the shorter word.
     """
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
+    n = len(os.path.commonprefix([a, b]))
     return n >= 4 and n >= 0.75 * min(len(a), len(b))
 
 
