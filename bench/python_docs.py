@@ -36,7 +36,7 @@ from common import Timed, folder_mb, load, machine, pct, peak_rss_mb  # noqa: E4
 from corpus.loader import load_corpus  # noqa: E402
 from corpus.sentences import split_sentences  # noqa: E402
 from index.annotate import default_annotator  # noqa: E402
-from index.encoder import SentenceTransformerEncoder  # noqa: E402
+from index.torch_encoder import load_encoder  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.indexing import update_index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -144,7 +144,7 @@ def main() -> None:
         corpus = Path(tmp) / "corpus"
         out["files"] = link_corpus(corpus, None if args.full else SUBSET)
         settings = Settings.resolve(env={}, corpus=str(corpus), index=args.index or str(Path(tmp) / "index"))
-        encoder = Timed(SentenceTransformerEncoder(), "encode", "encode_with_spans")
+        encoder = Timed(load_encoder(), "encode", "encode_with_spans")
         annotator = Timed(default_annotator(), "annotate")
         out["load_before_build"] = load()
         report = update_index(settings, encoder, annotator=annotator, force=not args.reuse)

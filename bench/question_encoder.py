@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 from common import load, machine, pct  # noqa: E402
 
-from index.encoder import SentenceTransformerEncoder  # noqa: E402
+from index.torch_encoder import load_encoder  # noqa: E402
 
 QUESTIONS = ["Which vessel should the Houthis release?",
              "How many experts attended the Global Partnership meeting?",
@@ -45,10 +45,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
     print(machine())
-    onnx = SentenceTransformerEncoder(runtime="onnx")
-    torch_traced = SentenceTransformerEncoder(runtime="torch")
-    torch_eager = SentenceTransformerEncoder(runtime="torch")
-    torch_eager._traced = False  # the torch runtime's own eager fallback (private: a bench-only switch)
+    onnx = load_encoder(runtime="onnx")
+    torch_traced = load_encoder(runtime="torch")
+    torch_eager = load_encoder(runtime="torch")
+    torch_eager.backend._traced = False  # type: ignore[attr-defined]  # the torch runtime's eager fallback (bench-only switch)
     reference = torch_eager.encode(QUESTIONS)
     for label, encoder in (("onnx", onnx), ("torch traced", torch_traced), ("torch eager", torch_eager)):
         times = timed(encoder, args.repeats)

@@ -90,7 +90,8 @@ def main() -> None:
 
     from corpus.types import Paragraph
     from index.annotate import default_annotator
-    from index.encoder import DEFAULT_MODEL, SentenceTransformerEncoder, resolve_model_path
+    from index.encoder import DEFAULT_MODEL, resolve_model_path
+    from index.torch_encoder import load_encoder
     from index.types import Hit
     from qa.engine import Engine
     from qa.evaluation import evaluate, read_gold
@@ -104,7 +105,7 @@ def main() -> None:
     out = {"machine": machine(), "gold": args.gold, "n": len(items), "model_dir": model_dir}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.resolve(env={}, index=str(Path(tmp) / "index"))
-        encoder = SentenceTransformerEncoder()
+        encoder = load_encoder()
         encoder.encode(["warm-up"] * 2)
         annotator = default_annotator()  # spaCy loaded outside the timed build, as txtai's model is
         annotator.annotate(["Warm-up sentence in Paris."])

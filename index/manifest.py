@@ -42,6 +42,9 @@ class Manifest:
     # Percentiles 0..100 of the cosine between two of the corpus's sentences, each embedded
     # alone (as a question is): how close unrelated text of this corpus usually is.
     similarity_percentiles: list = field(default_factory=list)
+    # SHA-256 of the model's files: names its ONNX export (index/export.py), so a question
+    # is encoded without loading the model through PyTorch. "" when unknown.
+    model_fingerprint: str = ""
 
     @staticmethod
     def older_format(folder: Path) -> bool:

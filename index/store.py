@@ -34,7 +34,7 @@ from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 from index.annotate import Annotator
 from index.atomic import replace_dir
-from index.encoder import Encoder
+from index.encoder import Encoder, SpanEncoder
 from index.lexical import tokenize
 from index.lock import build_lock
 from index.manifest import FORMAT_VERSION, MANIFEST, Manifest, package_version
@@ -169,6 +169,7 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
         words.save(tmp)
         manifest = Manifest(
             model=encoder.name,
+            model_fingerprint=encoder.fingerprint,
             dimension=encoder.dimension,
             counts={"documents": len(documents), "paragraphs": len(paragraphs), "sentences": len(sentences),
                     "words": len(words)},
@@ -234,7 +235,7 @@ def _vectors(paragraphs: Sequence[Paragraph], sentences: Sequence[tuple[int, int
     """
     if not paragraphs:
         return np.zeros((0, encoder.dimension), np.float32), np.zeros((0, encoder.dimension), np.float32)
-    if not hasattr(encoder, "encode_with_spans"):  # a plain Encoder: sentences encoded on their own
+    if not isinstance(encoder, SpanEncoder):  # a plain Encoder: sentences encoded on their own
         texts = [embedding_text(p) for p in paragraphs]
         vectors = encoder.encode(texts + [paragraphs[row].text[start:end] for row, start, end in sentences],
                                  progress=progress)

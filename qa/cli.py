@@ -143,10 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_modules() -> None:
+    """Print the loaded top-level modules to stderr (QA_DEBUG_MODULES=1): what a command costs to start."""
+    loaded = sorted({name.partition(".")[0] for name in list(sys.modules) if not name.startswith("_")})
+    print("modules: " + " ".join(loaded), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `qa` console script; returns the exit code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if os.environ.get("QA_DEBUG_MODULES"):
+        import atexit
+
+        atexit.register(_report_modules)
     args = build_parser().parse_args(argv)
     settings = None
     try:

@@ -9,7 +9,8 @@ import numpy as np
 
 from corpus.errors import IndexError_, QuestionError
 from corpus.types import Paragraph
-from index.encoder import Encoder, SentenceTransformerEncoder
+from index.encoder import Encoder, resolve_model_path
+from index.export import ExportProblem, model_fingerprint, open_export
 from index.lexical import initialisms, tokenize
 from index.manifest import Manifest
 from index.search import FusionWeights, HybridSearcher
@@ -43,6 +44,35 @@ class QuestionAnswerer(Protocol):
     def ask(self, question: str, k: int | None = None) -> Answer: ...
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]: ...
+
+
+def query_encoder(settings: Settings, manifest: Manifest, warn: Callable[[str], None]) -> Encoder:
+    """The encoder for questions on an index built with ``manifest``.
+
+    The model's ONNX export, found by the fingerprint the index records, when it checks
+    out: ONNX Runtime and ``tokenizers`` only, so ``qa ask`` starts in about a second.
+    Otherwise (no export yet, a stale or damaged one, ``runtime="torch"``, a model that
+    cannot be exported) the model itself, which writes the export for next time.
+    """
+    if settings.runtime == "onnx":
+        # An index from before fingerprints were recorded: hashing the model's files takes
+        # well under a second (0.07 s for the bundled model), loading it many seconds.
+        fingerprint = manifest.model_fingerprint or model_fingerprint(resolve_model_path(manifest.model))
+        try:
+            return open_export(fingerprint, manifest.model)
+        except ExportProblem:
+            pass  # the model's loader meets the same problem, says so once, and exports again
+    encoder = _model_encoder(settings, warn)
+    if manifest.model_fingerprint and encoder.fingerprint != manifest.model_fingerprint:
+        warn(f"the files of model {settings.model} changed since the index at {settings.index} was built: "
+             f"rebuild it with: qa index --force")
+    return encoder
+
+
+def _model_encoder(settings: Settings, warn: Callable[[str], None]) -> Encoder:
+    from index.torch_encoder import load_encoder  # PyTorch: seconds and hundreds of MiB
+
+    return load_encoder(settings.model, runtime=settings.runtime, warn=warn)
 
 
 class Engine:
@@ -81,16 +111,23 @@ class Engine:
         warn: Callable[[str], None] = lambda message: None,
         encoder: Encoder | None = None,
     ) -> Engine:
-        """Load the index of ``settings`` (building it first if there is none yet)."""
-        encoder = encoder or SentenceTransformerEncoder(settings.model, runtime=settings.runtime)
+        """Load the index of ``settings`` (building it first if there is none yet).
+
+        Answering an existing index needs neither PyTorch nor sentence-transformers: the
+        questions' encoder is the model's ONNX export that the index names (see
+        :func:`query_encoder`). Building one loads the model.
+        """
         if build_if_missing and not (settings.index / "manifest.json").exists():
             warn(f"no index at {settings.index} yet: building it from {settings.corpus}")
+            encoder = encoder or _model_encoder(settings, warn)
             update_index(settings, encoder, progress=progress, warn=warn)
         elif build_if_missing and Manifest.older_format(settings.index):
             # An index is derived data: one from an older version is rebuilt, not refused.
             warn(f"the index at {settings.index} is in an older format: rebuilding it from {settings.corpus}")
+            encoder = encoder or _model_encoder(settings, warn)
             update_index(settings, encoder, progress=progress, warn=warn, force=True)
-        index = load_index(settings.index, model=encoder.name, nprobe=settings.nprobe)
+        index = load_index(settings.index, model=encoder.name if encoder else settings.model, nprobe=settings.nprobe)
+        encoder = encoder or query_encoder(settings, index.manifest, warn)
         if index.manifest.dimension != encoder.dimension:
             raise IndexError_(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
                               f"the model makes {encoder.dimension}-d ones")

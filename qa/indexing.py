@@ -9,7 +9,7 @@ from pathlib import Path
 from corpus.errors import IndexError_
 from corpus.loader import load_corpus
 from index.annotate import Annotator, default_annotator, default_annotator_name
-from index.encoder import Encoder, SentenceTransformerEncoder
+from index.encoder import Encoder
 from index.manifest import Manifest
 from index.store import build_index, build_key, is_current, load_index
 from qa.settings import Settings
@@ -77,7 +77,10 @@ def update_index(
                      "paragraphs": previous.manifest.counts["paragraphs"]}
         return IndexReport(False, settings.index, previous.manifest, time.perf_counter() - started,
                            tuple(warnings), unchanged)
-    encoder = encoder or SentenceTransformerEncoder(settings.model, runtime=settings.runtime)
+    if encoder is None:
+        from index.torch_encoder import load_encoder  # PyTorch: only when something is to be embedded
+
+        encoder = load_encoder(settings.model, runtime=settings.runtime, warn=warn)
     annotator = annotator or default_annotator()
     manifest, changes = build_index(documents, settings.index, encoder, annotator, previous=previous, progress=progress)
     return IndexReport(True, settings.index, manifest, time.perf_counter() - started, tuple(warnings), changes)

@@ -2,22 +2,27 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The model's ONNX export and default index folders go to a cache of this session (and of
+# the servers and commands it starts), never the user's: the suite starts from nothing.
+_CACHE = tempfile.TemporaryDirectory(prefix="citeqa-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE.name
 
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="session")
 def encoder():
-    """The real default sentence-transformers model, loaded once per test session."""
-    from index.encoder import SentenceTransformerEncoder
+    """The real default model (run from its ONNX export, written on first use), loaded once per session."""
+    from index.torch_encoder import load_encoder
 
-    return SentenceTransformerEncoder()
+    return load_encoder()
 
 
 @pytest.fixture(scope="session")

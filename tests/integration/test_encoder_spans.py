@@ -32,11 +32,11 @@ def test_spans_past_the_token_limit_are_encoded_on_their_own(encoder):
 
 
 def test_onnx_runtime_gives_the_torch_vectors(encoder, seed_documents):
-    from index.encoder import SentenceTransformerEncoder
     from index.store import embedding_text
+    from index.torch_encoder import load_encoder
 
     assert encoder.runtime == "onnx"
-    torch_encoder = SentenceTransformerEncoder(runtime="torch")
+    torch_encoder = load_encoder(runtime="torch")
     paragraphs = [p for d in seed_documents for p in d.paragraphs][:40]
     texts = [embedding_text(p) for p in paragraphs]
     spans = [[(0, len(t) // 2), (len(t) // 2, len(t))] for t in texts]
@@ -60,10 +60,10 @@ def test_unknown_runtime_is_a_settings_error():
     import pytest
 
     from corpus.errors import SettingsError
-    from index.encoder import SentenceTransformerEncoder
+    from index.torch_encoder import load_encoder
 
     with pytest.raises(SettingsError, match="runtime must be one of onnx, torch"):
-        SentenceTransformerEncoder(runtime="tensorrt")
+        load_encoder(runtime="tensorrt")
 
 
 def test_short_texts_in_padded_batches_equal_each_text_alone(encoder):

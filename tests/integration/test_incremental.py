@@ -17,6 +17,7 @@ class CountingEncoder:
 
     def __init__(self, real):
         self.real, self.name, self.dimension, self.texts, self.words = real, real.name, real.dimension, 0, 0
+        self.runtime, self.fingerprint = real.runtime, real.fingerprint
 
     def encode(self, texts, *, progress=False):
         self.words += len(texts)  # the build encodes only vocabulary words and similarity probes through encode()
