@@ -8,7 +8,7 @@ from pathlib import Path
 
 from corpus.errors import IndexError_
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: sentences.npz instead of sentences.jsonl
 MANIFEST = "manifest.json"
 
 

@@ -5,7 +5,7 @@ Layout (see DESIGN.md)::
     manifest.json            Manifest
     paragraphs.jsonl         one Paragraph a line, in vector order
     vectors.npy/.faiss/.docs.json           paragraph vectors (index.vectors.FaissVectorStore)
-    sentences.jsonl                         one SentenceInfo a line (paragraph row, span, entities)
+    sentences.npz                           every sentence's paragraph row, span, entities (index.sentence_table)
     sentence_vectors.npy/.faiss/.docs.json  sentence vectors, in sentences.jsonl order
     bm25/                    bm25s' own files (numpy arrays + JSON, no pickle)
     words.json/.npy          the vocabulary and its word vectors (index.vocabulary)
@@ -18,7 +18,6 @@ import math
 import os
 import shutil
 import tempfile
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,13 +37,14 @@ from index.encoder import Encoder, SpanEncoder
 from index.lexical import tokenize
 from index.lock import build_lock
 from index.manifest import FORMAT_VERSION, MANIFEST, Manifest, package_version
+from index.sentence_table import SentenceTable
 from index.types import SentenceInfo
 from index.vectors import FaissVectorStore, StorePlan
 from index.vocabulary import WORDS, WordVectors, vocabulary
 
 PARAGRAPHS = "paragraphs.jsonl"
 VECTORS = "vectors"  # vectors.npy, vectors.faiss, vectors.docs.json
-SENTENCES = "sentences.jsonl"
+SENTENCES = "sentences.npz"
 SENTENCE_VECTORS = "sentence_vectors"
 BM25_DIR = "bm25"
 LEXICAL = {"tokenizer": "words-stopwords-snowball-english", "k1": 1.5, "b": 0.75, "method": "lucene"}
@@ -157,8 +157,7 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
             paragraph_store.add(doc.doc, part.paragraph_vectors)
             sentence_store.add(doc.doc, part.sentence_vectors)
         _write_jsonl(tmp / PARAGRAPHS, (p.to_dict() for p in paragraphs))
-        _write_jsonl(tmp / SENTENCES, ({"row": s.row, "start": s.start, "end": s.end,
-                                         "entities": [list(e) for e in s.entities]} for s in sentences))
+        SentenceTable.of(sentences).save(tmp / SENTENCES)
         paragraph_store.save(tmp, VECTORS)
         sentence_store.save(tmp, SENTENCE_VECTORS)
         _write_bm25(tmp / BM25_DIR, paragraphs)
@@ -318,7 +317,7 @@ class LoadedIndex:
     manifest: Manifest
     paragraphs: list[Paragraph]
     vectors: FaissVectorStore
-    sentences: list[SentenceInfo]
+    sentences: SentenceTable
     sentence_vectors: FaissVectorStore
     bm25: bm25s.BM25
     words: WordVectors
@@ -329,9 +328,9 @@ class LoadedIndex:
         ranges: dict[str, list[int]] = {}
         for row, p in enumerate(self.paragraphs):
             ranges.setdefault(p.doc, [row, row + 1, 0, 0])[1] = row + 1
-        rows = [s.row for s in self.sentences]
+        rows = self.sentences.rows
         for r in ranges.values():
-            r[2], r[3] = bisect_left(rows, r[0]), bisect_left(rows, r[1])
+            r[2], r[3] = (int(i) for i in np.searchsorted(rows, r[:2]))
         return {doc: (r[0], r[1], r[2], r[3]) for doc, r in ranges.items()}
 
     def document_part(self, doc: str) -> _DocumentPart:
@@ -413,10 +412,10 @@ class LoadedIndex:
     @cached_property
     def sentences_of_row(self) -> dict[int, list[int]]:
         """Paragraph row -> indices of its sentences, in order."""
-        rows: dict[int, list[int]] = {}
-        for i, s in enumerate(self.sentences):
-            rows.setdefault(s.row, []).append(i)
-        return rows
+        rows = self.sentences.rows
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # rows are in order: one run per paragraph
+        ends = np.r_[starts[1:], len(rows)]
+        return {int(rows[a]): list(range(a, b)) for a, b in zip(starts.tolist(), ends.tolist())}
 
     @cached_property
     def row_of(self) -> dict[str, int]:
@@ -426,13 +425,16 @@ class LoadedIndex:
     @cached_property
     def sentence_paragraph_rows(self) -> np.ndarray:
         """Sentence index -> the row of its paragraph, as an array (for vectorised look-ups)."""
-        return np.array([s.row for s in self.sentences], dtype=np.int64)
+        return self.sentences.rows.astype(np.int64)
+
+    def build_lookups(self) -> None:
+        """Build the cached look-up tables (rows, sentences, idf) now instead of on first use."""
+        _ = self._idf_of_term_id, self.sentences_of_row, self.row_of, self.sentence_paragraph_rows, self._ranges
 
     @cached_property
-    def _idf_table(self) -> dict[str, float]:
-        n = len(self.paragraphs)
-        return {term: math.log(1 + (n - df + 0.5) / (df + 0.5))
-                for term, df in ((term, self.document_frequency(i)) for term, i in self.bm25.vocab_dict.items())}
+    def _idf_of_term_id(self) -> np.ndarray:
+        frequency = self._term_columns[0].astype(np.float64)
+        return np.log1p((len(self.paragraphs) - frequency + 0.5) / (frequency + 0.5))
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over the paragraphs.
@@ -440,11 +442,10 @@ class LoadedIndex:
         A term the corpus never uses is often the asker's own wording (a paraphrase):
         it weighs like the rarest term the corpus has, not more.
         """
-        idf = self._idf_table.get(term)
-        if idf is None:
-            n = len(self.paragraphs)
-            idf = math.log(1 + (n - 0.5) / 1.5)
-        return idf
+        term_id = self.bm25.vocab_dict.get(term)
+        if term_id is None or not 0 <= term_id < len(self._idf_of_term_id):
+            return math.log(1 + (len(self.paragraphs) - 0.5) / 1.5)
+        return float(self._idf_of_term_id[term_id])
 
     def sentence_terms(self, sentence: int) -> frozenset[str]:
         """The lexical tokens of sentence ``sentence``, computed once (the same sentences come back)."""
@@ -476,9 +477,7 @@ def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = N
     if model is not None and manifest.model != model:
         raise IndexError_(f"the index at {folder} was built with model {manifest.model!r}, not {model!r}")
     paragraphs = _read_part(folder, PARAGRAPHS, lambda path: [Paragraph.from_dict(r) for r in _read_jsonl(path)])
-    sentences = _read_part(folder, SENTENCES, lambda path: [
-        SentenceInfo(r["row"], r["start"], r["end"], tuple(tuple(e) for e in r["entities"])) for r in _read_jsonl(path)
-    ])
+    sentences = _read_part(folder, SENTENCES, SentenceTable.load)
     plan = StorePlan() if nprobe is None else StorePlan(nprobe=nprobe)
     vectors = FaissVectorStore.load(folder, VECTORS, plan)
     sentence_vectors = FaissVectorStore.load(folder, SENTENCE_VECTORS, plan)

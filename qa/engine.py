@@ -97,9 +97,7 @@ class Engine:
         self.policy = policy
         self.focus_policy = focus_policy
         self.searcher = HybridSearcher(index, weights)
-        # The index's look-up tables are built once, here, not by the first question.
-        index.idf("")
-        _ = index.sentences_of_row, index.row_of, index.sentence_paragraph_rows
+        index.build_lookups()  # here, once, not in the first question's time
 
     @classmethod
     def open(

@@ -63,7 +63,7 @@ def test_ids_are_stable_across_rebuilds(tmp_path, seed_documents, encoder, annot
     build_index(seed_documents, tmp_path / "again", encoder, annotator)
     first = (seed_index_dir / PARAGRAPHS).read_text()
     assert (tmp_path / "again" / PARAGRAPHS).read_text() == first
-    assert (tmp_path / "again" / SENTENCES).read_text() == (seed_index_dir / SENTENCES).read_text()
+    assert (tmp_path / "again" / SENTENCES).read_bytes() == (seed_index_dir / SENTENCES).read_bytes()
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_manifest_from_a_newer_version_is_refused(copy_of_index):
 
 def test_missing_file_is_reported(copy_of_index):
     (copy_of_index / SENTENCES).unlink()
-    with pytest.raises(IndexError_, match="sentences.jsonl is missing"):
+    with pytest.raises(IndexError_, match="sentences.npz is missing"):
         load_index(copy_of_index)
 
 
