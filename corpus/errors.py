@@ -1,4 +1,8 @@
-"""The project's own exceptions: one readable message each, never a traceback for users."""
+"""The project's own exceptions: one readable message each, never a traceback for users.
+
+The base class and the errors every layer may raise live here, in the lowest layer, so
+that any layer can import them; the index's own error is ``index.errors.IndexFolderError``.
+"""
 
 
 class QAError(Exception):
@@ -15,10 +19,6 @@ class QAError(Exception):
 
 class CorpusError(QAError):
     """The corpus folder is missing, empty, or holds nothing that can be indexed."""
-
-
-class IndexError_(QAError):
-    """The index folder is missing, damaged, or built for other settings."""
 
 
 class QuestionError(QAError):

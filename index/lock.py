@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from corpus.errors import IndexError_
+from index.errors import IndexFolderError
 
 
 def lock_path(folder: Path) -> Path:
@@ -33,8 +33,8 @@ def build_lock(folder: Path) -> Iterator[None]:
             if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise IndexError_(f"another `qa index` (pid {holder}) is building the index at {folder}",
-                              hint="wait for it to finish, then run the command again") from e
+            raise IndexFolderError(f"another `qa index` (pid {holder}) is building the index at {folder}",
+                                   hint="wait for it to finish, then run the command again") from e
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from corpus.errors import IndexError_
+from index.errors import IndexFolderError
 
 FORMAT_VERSION = 4  # 4: sentences.npz instead of sentences.jsonl
 MANIFEST = "manifest.json"
@@ -66,21 +66,21 @@ class Manifest:
         try:
             data = json.loads(path.read_text("utf-8"))
         except FileNotFoundError as e:
-            raise IndexError_(f"{folder} holds no index (no {MANIFEST})") from e
+            raise IndexFolderError(f"{folder} holds no index (no {MANIFEST})") from e
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise IndexError_(f"the manifest of the index at {folder} is unreadable ({e})") from e
+            raise IndexFolderError(f"the manifest of the index at {folder} is unreadable ({e})") from e
         if not isinstance(data, dict):
-            raise IndexError_(f"the manifest of the index at {folder} is not a JSON object")
+            raise IndexFolderError(f"the manifest of the index at {folder} is not a JSON object")
         if data.get("format", 0) > FORMAT_VERSION:
-            raise IndexError_(
+            raise IndexFolderError(
                 f"the index at {folder} was written by a newer version "
                 f"({data.get('version')}, format {data.get('format')}); this version reads format {FORMAT_VERSION}"
             )
         if data.get("format", 0) < FORMAT_VERSION:
-            raise IndexError_(f"the index at {folder} is in an older format ({data.get('format')}); "
-                              f"this version reads format {FORMAT_VERSION}")
+            raise IndexFolderError(f"the index at {folder} is in an older format ({data.get('format')}); "
+                                   f"this version reads format {FORMAT_VERSION}")
         known = set(cls.__dataclass_fields__)
         try:
             return cls(**{k: v for k, v in data.items() if k in known})
         except TypeError as e:
-            raise IndexError_(f"the manifest of the index at {folder} is incomplete ({e})") from e
+            raise IndexFolderError(f"the manifest of the index at {folder} is incomplete ({e})") from e

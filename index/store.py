@@ -27,13 +27,13 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from corpus.errors import IndexError_
 from corpus.loader import corpus_hash
 from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 from index.annotate import Annotator
 from index.atomic import replace_dir
 from index.encoder import Encoder, SpanEncoder
+from index.errors import IndexFolderError
 from index.lexical import tokenize
 from index.lock import build_lock
 from index.manifest import FORMAT_VERSION, MANIFEST, Manifest, package_version
@@ -79,10 +79,10 @@ def is_current(manifest: Manifest, documents: Sequence[Document], model: str, an
 
 def _check_target(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        raise IndexError_(f"{folder} is a file, not an index folder", hint="choose another --index")
+        raise IndexFolderError(f"{folder} is a file, not an index folder", hint="choose another --index")
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MANIFEST).exists():
-        raise IndexError_(f"{folder} is a non-empty folder that is not an index (left untouched)",
-                          hint="choose another --index")
+        raise IndexFolderError(f"{folder} is a non-empty folder that is not an index (left untouched)",
+                               hint="choose another --index")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
     _check_target(folder)
     documents = sorted(documents, key=lambda d: d.doc)
     if not any(doc.paragraphs for doc in documents):
-        raise IndexError_("nothing to index: the corpus has no paragraphs")
+        raise IndexFolderError("nothing to index: the corpus has no paragraphs")
     key = build_key(encoder.name, annotator.name)
     reuse = previous if previous is not None and previous.manifest.build_key == key else None
     old_files = reuse.manifest.files if reuse is not None else {}
@@ -467,15 +467,15 @@ def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = N
     ``nprobe`` sets how many IVF lists an approximate store searches (default: the
     :class:`StorePlan`'s); exact stores ignore it.
 
-    Raises :class:`IndexError_` with a one-line reason for anything missing, damaged
+    Raises :class:`IndexFolderError` with a one-line reason for anything missing, damaged
     or built for another model; the CLI adds the command that rebuilds it.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise IndexError_(f"no index at {folder}")
+        raise IndexFolderError(f"no index at {folder}")
     manifest = Manifest.read(folder)
     if model is not None and manifest.model != model:
-        raise IndexError_(f"the index at {folder} was built with model {manifest.model!r}, not {model!r}")
+        raise IndexFolderError(f"the index at {folder} was built with model {manifest.model!r}, not {model!r}")
     paragraphs = _read_part(folder, PARAGRAPHS, lambda path: [Paragraph.from_dict(r) for r in _read_jsonl(path)])
     sentences = _read_part(folder, SENTENCES, SentenceTable.load)
     plan = StorePlan() if nprobe is None else StorePlan(nprobe=nprobe)
@@ -501,19 +501,19 @@ def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = N
     if any(not 0 <= s.row < len(paragraphs) for s in sentences):
         problems.append("sentences point at paragraphs that do not exist")
     if problems:
-        raise IndexError_(f"the index at {folder} is inconsistent: " + "; ".join(problems))
+        raise IndexFolderError(f"the index at {folder} is inconsistent: " + "; ".join(problems))
     return LoadedIndex(folder, manifest, paragraphs, vectors, sentences, sentence_vectors, bm25, words)
 
 
 def _read_part(folder: Path, name: str, read: Callable):
     path = folder / name
     if not path.exists():
-        raise IndexError_(f"the index at {folder} is incomplete: {name} is missing")
+        raise IndexFolderError(f"the index at {folder} is incomplete: {name} is missing")
     try:
         return read(path)
     except (OSError, RuntimeError, ValueError, KeyError, TypeError, IndexError, json.JSONDecodeError) as e:
-        raise IndexError_(f"the index at {folder} is damaged: {name} cannot be read "
-                          f"(truncated or not written by this program)") from e
+        raise IndexFolderError(f"the index at {folder} is damaged: {name} cannot be read "
+                               f"(truncated or not written by this program)") from e
 
 
 def _read_jsonl(path: Path) -> list[dict]:

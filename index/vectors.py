@@ -28,7 +28,7 @@ from typing import Protocol
 import faiss
 import numpy as np
 
-from corpus.errors import IndexError_
+from index.errors import IndexFolderError
 
 
 class _RowReader:
@@ -203,21 +203,21 @@ class FaissVectorStore:
 
     @classmethod
     def load(cls, folder: Path, name: str, plan: StorePlan = StorePlan()) -> FaissVectorStore:
-        """Read a store written by :meth:`save`; raises :class:`IndexError_` when damaged."""
+        """Read a store written by :meth:`save`; raises :class:`IndexFolderError` when damaged."""
         try:
             meta = json.loads((folder / f"{name}.docs.json").read_text("utf-8"))
             matrix = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
             index = faiss.read_index(str(folder / f"{name}.faiss"))
         except FileNotFoundError as e:
-            raise IndexError_(f"the index at {folder} is incomplete: {Path(e.filename).name} is missing") from e
+            raise IndexFolderError(f"the index at {folder} is incomplete: {Path(e.filename).name} is missing") from e
         except (OSError, RuntimeError, ValueError, json.JSONDecodeError) as e:
-            raise IndexError_(f"the index at {folder} is damaged: {name}.faiss/.npy cannot be read "
-                              "(truncated or not written by this program)") from e
+            raise IndexFolderError(f"the index at {folder} is damaged: {name}.faiss/.npy cannot be read "
+                                   "(truncated or not written by this program)") from e
         counts = [int(c) for _, c in meta["docs"]]
         if matrix.ndim != 2 or matrix.shape[0] != sum(counts) or index.ntotal != matrix.shape[0] \
                 or matrix.shape[1] != meta["dimension"] or index.d != matrix.shape[1]:
-            raise IndexError_(f"the index at {folder} is inconsistent: {name} holds {matrix.shape[0]} vectors, "
-                              f"its search structure {index.ntotal}, its document list {sum(counts)}")
+            raise IndexFolderError(f"the index at {folder} is inconsistent: {name} holds {matrix.shape[0]} vectors, "
+                                   f"its search structure {index.ntotal}, its document list {sum(counts)}")
         store = cls(int(meta["dimension"]), plan)
         store._use_matrix(matrix, [d for d, _ in meta["docs"]], counts)
         store._index = index

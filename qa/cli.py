@@ -11,8 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from corpus.errors import CorpusError, IndexError_, QAError, QuestionError
+from corpus.errors import CorpusError, QAError, QuestionError
 from index.encoder import RUNTIMES
+from index.errors import IndexFolderError
 
 
 def _warn(message: str) -> None:
@@ -25,7 +26,7 @@ def _fix_hint(error: QAError, settings) -> str:
         return f"; {error.hint}" if error.hint else ""
     if settings is None:
         return ""
-    if isinstance(error, IndexError_):
+    if isinstance(error, IndexFolderError):
         return f"; rebuild it with: qa index --corpus {settings.corpus} --index {settings.index}"
     if isinstance(error, CorpusError):
         return "; point --corpus (or QA_CORPUS) at a folder of .txt, .md, .html or .pdf files"

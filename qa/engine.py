@@ -7,9 +7,10 @@ from typing import Protocol
 
 import numpy as np
 
-from corpus.errors import IndexError_, QuestionError
+from corpus.errors import QuestionError
 from corpus.types import Paragraph
 from index.encoder import Encoder, resolve_model_path
+from index.errors import IndexFolderError
 from index.export import ExportProblem, model_fingerprint, open_export
 from index.lexical import initialisms, tokenize
 from index.manifest import Manifest
@@ -127,8 +128,8 @@ class Engine:
         index = load_index(settings.index, model=encoder.name if encoder else settings.model, nprobe=settings.nprobe)
         encoder = encoder or query_encoder(settings, index.manifest, warn)
         if index.manifest.dimension != encoder.dimension:
-            raise IndexError_(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
-                              f"the model makes {encoder.dimension}-d ones")
+            raise IndexFolderError(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
+                                   f"the model makes {encoder.dimension}-d ones")
         return cls(settings, index, encoder)
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import IndexError_
 from corpus.loader import load_corpus
 from index.annotate import Annotator, default_annotator, default_annotator_name
 from index.encoder import Encoder
+from index.errors import IndexFolderError
 from index.manifest import Manifest
 from index.store import build_index, build_key, is_current, load_index
 from qa.settings import Settings
@@ -91,5 +91,5 @@ def _load_or_none(settings: Settings):
     these settings, else None (then everything is rebuilt)."""
     try:
         return load_index(settings.index, model=settings.model)
-    except IndexError_:
+    except IndexFolderError:
         return None

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from corpus import default_corpus_dir, load_corpus
-from corpus.errors import IndexError_
+from index.errors import IndexFolderError
 from index.lock import build_lock
 from index.store import build_index, load_index
 from qa.engine import Engine
@@ -22,7 +22,7 @@ def test_a_second_builder_fails_clearly_and_the_index_stays_whole(tmp_path, seed
     folder = tmp_path / "index"
     build_index(seed_documents, folder, encoder, annotator)
     with build_lock(folder):
-        with pytest.raises(IndexError_, match="another `qa index`") as caught:
+        with pytest.raises(IndexFolderError, match="another `qa index`") as caught:
             build_index(seed_documents[:1], folder, encoder, annotator)
     assert "wait for it" in caught.value.hint
     assert len(load_index(folder).paragraphs) == sum(len(d.paragraphs) for d in seed_documents)

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from corpus.errors import IndexError_
+from index.errors import IndexFolderError
 from index.manifest import FORMAT_VERSION, Manifest
 from index.store import PARAGRAPHS, SENTENCES, VECTORS, build_index, embedding_text, load_index
 
@@ -74,14 +74,14 @@ def copy_of_index(seed_index_dir, tmp_path):
 
 
 def test_wrong_model_is_refused(copy_of_index):
-    with pytest.raises(IndexError_, match="built with model"):
+    with pytest.raises(IndexFolderError, match="built with model"):
         load_index(copy_of_index, model="some-other-model")
 
 
 def test_truncated_faiss_file_is_reported(copy_of_index):
     path = copy_of_index / f"{VECTORS}.faiss"
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(IndexError_, match="vectors.faiss/.npy cannot be read"):
+    with pytest.raises(IndexFolderError, match="vectors.faiss/.npy cannot be read"):
         load_index(copy_of_index)
 
 
@@ -89,7 +89,7 @@ def test_paragraphs_and_vectors_that_disagree_are_reported(copy_of_index):
     path = copy_of_index / PARAGRAPHS
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:-1]))
-    with pytest.raises(IndexError_, match="inconsistent"):
+    with pytest.raises(IndexFolderError, match="inconsistent"):
         load_index(copy_of_index)
 
 
@@ -98,13 +98,13 @@ def test_manifest_from_a_newer_version_is_refused(copy_of_index):
     data = json.loads(path.read_text())
     data["format"] = FORMAT_VERSION + 1
     path.write_text(json.dumps(data))
-    with pytest.raises(IndexError_, match="newer version"):
+    with pytest.raises(IndexFolderError, match="newer version"):
         load_index(copy_of_index)
 
 
 def test_missing_file_is_reported(copy_of_index):
     (copy_of_index / SENTENCES).unlink()
-    with pytest.raises(IndexError_, match="sentences.npz is missing"):
+    with pytest.raises(IndexFolderError, match="sentences.npz is missing"):
         load_index(copy_of_index)
 
 
@@ -141,7 +141,7 @@ def test_a_folder_that_is_not_an_index_is_never_overwritten(tmp_path, seed_docum
     precious = tmp_path / "my-notes"
     precious.mkdir()
     (precious / "todo.txt").write_text("keep me")
-    with pytest.raises(IndexError_, match="not an index"):
+    with pytest.raises(IndexFolderError, match="not an index"):
         build_index(seed_documents, precious, encoder, annotator)
     assert (precious / "todo.txt").read_text() == "keep me"
 
@@ -151,7 +151,7 @@ def test_manifest_with_another_dimension_is_refused(copy_of_index):
     data = json.loads(path.read_text())
     data["dimension"] = 768
     path.write_text(json.dumps(data))
-    with pytest.raises(IndexError_, match="dimension"):
+    with pytest.raises(IndexFolderError, match="dimension"):
         load_index(copy_of_index)
 
 
@@ -163,7 +163,7 @@ def test_an_index_in_an_older_format_is_rebuilt_when_opened(copy_of_index, encod
     data = json.loads(path.read_text())
     data["format"] = FORMAT_VERSION - 1
     path.write_text(json.dumps(data))
-    with pytest.raises(IndexError_, match="older format"):
+    with pytest.raises(IndexFolderError, match="older format"):
         load_index(copy_of_index)
     warnings = []
     engine = Engine.open(Settings.resolve(env={}, index=str(copy_of_index)), encoder=encoder, warn=warnings.append)

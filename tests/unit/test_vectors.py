@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from corpus.errors import IndexError_
+from index.errors import IndexFolderError
 from index.vectors import FaissVectorStore, StorePlan
 
 
@@ -62,7 +62,7 @@ def test_damaged_store_is_reported(tmp_path):
     store.add("a", unit(4))
     store.save(tmp_path, "v")
     (tmp_path / "v.npy").write_bytes(b"garbage")
-    with pytest.raises(IndexError_, match="cannot be read"):
+    with pytest.raises(IndexFolderError, match="cannot be read"):
         FaissVectorStore.load(tmp_path, "v")
 
 
