@@ -44,8 +44,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
+from corpus.lines import BULLET, ChromeKind, Line, LineKind, is_heading_like
 from corpus.sentences import split_sentences
 
 _MONTH = (
@@ -88,16 +89,13 @@ _UPDATED = re.compile(
 _BYLINE = re.compile(r"[Bb]y\s+(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})")
 _RULE = re.compile(r"[-=_*~#.\u2014\u2013\u2022\s]{3,}")
 _MD_HEADING = re.compile(r"(?P<marks>#{1,6})\s+(?P<text>.*?)(?:\s+#+)?")
-_BULLET = re.compile(r"(?:[-*+\u2022\u25e6]|\d{1,2}[.)])\s+")
 _LEAD_IN = re.compile(r"\S+(?:\s+\S+)?:")
 _FENCE = re.compile(r"(?:```|~~~)[^`]*")
 _INDENTED = re.compile(r"(?: {4}|\t)\s*\S")
 _PROSE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
-_HEADING_END = re.compile(r"[.!?;:,\u2026][\"'\u201d\u2019)\]]*$")
 
-_FOOTER_MARKERS = frozenset({"to_top", "copyright", "updated", "contact"})
-_CHROME_KINDS = frozenset({"rule", "to_top", "link_label", "date", "dateline", "source", "copyright",
-                           "contact", "updated", "byline", "nav"})
+_FOOTER_MARKERS: frozenset[ChromeKind] = frozenset({"to_top", "copyright", "updated", "contact"})
+_CHROME_KINDS: frozenset[ChromeKind] = frozenset(get_args(ChromeKind))
 _SENTENCE_STOP = re.compile(r"""[.!?:;)\]"'”’»]$""")
 
 
@@ -125,14 +123,6 @@ class CleanPage:
     title: str
     blocks: tuple[Block, ...]
     metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Line:
-    start: int
-    end: int
-    text: str
-    kind: str  # a chrome kind, "md_heading", "code", "text" or "blank"
 
 
 def collapse_whitespace(text: str) -> str:
@@ -164,14 +154,14 @@ def clean_page(text: str, name: str = "", *, markdown: bool = False) -> CleanPag
     return CleanPage(title=title, blocks=tuple(_blocks(body, title)), metadata=metadata)
 
 
-def classify_line(text: str) -> str:
-    """Return the kind of one stripped line: a chrome kind, ``md_heading`` or ``text``."""
+def classify_line(text: str) -> LineKind:
+    """Return the kind of one stripped line: a chrome kind, ``md_heading``, ``text`` or ``blank``."""
     if not text:
         return "blank"
     if _MD_HEADING.fullmatch(text):
         return "md_heading"
     words = len(text.split())
-    checks = (
+    checks: tuple[tuple[ChromeKind, object], ...] = (
         ("rule", _RULE.fullmatch(text)),
         ("to_top", _TO_TOP.fullmatch(text)),
         ("link_label", _LINK_LABEL.fullmatch(text)),
@@ -196,7 +186,7 @@ def _is_nav(text: str) -> bool:
     return all(len(item.split()) <= limit and len(item) <= 40 for item in items)
 
 
-def _split_lines(text: str, markdown: bool = False) -> list[_Line]:
+def _split_lines(text: str, markdown: bool = False) -> list[Line]:
     lines, offset, fenced = [], 0, False
     for raw in text.split("\n"):
         stripped = raw.strip()
@@ -204,20 +194,21 @@ def _split_lines(text: str, markdown: bool = False) -> list[_Line]:
         offset += len(raw) + 1
         if markdown and _FENCE.fullmatch(stripped):  # a fence: the lines up to the next one are code
             fenced = not fenced
-            lines.append(_Line(start, start + len(stripped), stripped, "blank"))
+            lines.append(Line(start, start + len(stripped), stripped, "blank"))
             continue
         after_blank = not lines or lines[-1].kind in ("blank", "code")
+        kind: LineKind
         if fenced or (markdown and stripped and after_blank and _INDENTED.match(raw)):
             kind = "code" if stripped or fenced else "blank"  # "    python3 -m venv env" is code, not a heading
         else:
             kind = classify_line(stripped)
             if kind in _CHROME_KINDS and lines and _continues_sentence(lines[-1]):
                 kind = "text"  # "...held that the\ncopyright of the photo..." is one sentence
-        lines.append(_Line(start, start + len(stripped), stripped, kind))
+        lines.append(Line(start, start + len(stripped), stripped, kind))
     return lines
 
 
-def _continues_sentence(previous: _Line) -> bool:
+def _continues_sentence(previous: Line) -> bool:
     """True when ``previous`` is prose that stops mid-sentence, so the next line goes on with it."""
     return previous.kind == "text" and len(previous.text.split()) >= 3 and not _SENTENCE_STOP.search(previous.text)
 
@@ -231,7 +222,7 @@ def _group(pattern: re.Pattern, text: str, name: str) -> str:
     return match[name] if match else ""
 
 
-def _metadata(lines: list[_Line]) -> dict:
+def _metadata(lines: list[Line]) -> dict:
     found: dict[str, str] = {}
     for line in lines:
         if line.kind == "source":
@@ -246,12 +237,12 @@ def _metadata(lines: list[_Line]) -> dict:
     return found
 
 
-def _units(lines: list[_Line]) -> list[list[_Line]]:
+def _units(lines: list[Line]) -> list[list[Line]]:
     """Group lines into units: one chrome or heading line, or a run of text (or code) lines."""
-    units: list[list[_Line]] = []
-    run: list[_Line] = []
-    for line in lines + [_Line(0, 0, "", "blank")]:
-        starts_item = line.kind == "text" and run and _BULLET.match(line.text)
+    units: list[list[Line]] = []
+    run: list[Line] = []
+    for line in lines + [Line(0, 0, "", "blank")]:
+        starts_item = line.kind == "text" and run and BULLET.match(line.text)
         if line.kind not in ("text", "code") or starts_item or (run and run[-1].kind != line.kind):
             if run:
                 units.append(run)
@@ -265,11 +256,11 @@ def _units(lines: list[_Line]) -> list[list[_Line]]:
     return units
 
 
-def _unit_text(unit: list[_Line]) -> str:
+def _unit_text(unit: list[Line]) -> str:
     return collapse_whitespace(" ".join(line.text for line in unit))
 
 
-def _is_prose(unit: list[_Line]) -> bool:
+def _is_prose(unit: list[Line]) -> bool:
     if unit[0].kind == "code":
         return True  # content: the header ends before it
     if unit[0].kind != "text":
@@ -280,7 +271,7 @@ def _is_prose(unit: list[_Line]) -> bool:
     return words > 40 or (words >= 6 and bool(_PROSE_END.search(text)))
 
 
-def _footer_start(units: list[list[_Line]]) -> int:
+def _footer_start(units: list[list[Line]]) -> int:
     """Index of the first unit of the footer zone (``len(units)`` when none)."""
     tail = len(units)
     while tail > 0 and _footer_compatible(units[tail - 1]):
@@ -309,14 +300,14 @@ def _footer_start(units: list[list[_Line]]) -> int:
     return start
 
 
-def _chrome_like(unit: list[_Line]) -> bool:
+def _chrome_like(unit: list[Line]) -> bool:
     kind = unit[0].kind
     if kind == "text":
         return len(unit) == 1 and is_heading_like(unit[0].text)
     return kind not in ("md_heading", "code")
 
 
-def _footer_compatible(unit: list[_Line]) -> bool:
+def _footer_compatible(unit: list[Line]) -> bool:
     if unit[0].kind != "text":
         return True
     return len(_unit_text(unit)) <= 200 and all(len(split_sentences(line.text)) <= 1 for line in unit)
@@ -326,7 +317,7 @@ def _norm(text: str) -> str:
     return collapse_whitespace(text).strip("#*_ ").casefold()
 
 
-def _title(header_units: list[list[_Line]], name: str) -> tuple[str, _Line | None]:
+def _title(header_units: list[list[Line]], name: str) -> tuple[str, Line | None]:
     """Pick the title among the header lines; return it and its line (None: the name)."""
     line = _title_line(header_units)
     if line is None:
@@ -335,12 +326,12 @@ def _title(header_units: list[list[_Line]], name: str) -> tuple[str, _Line | Non
     return collapse_whitespace(title), line
 
 
-def _after_title(header_units: list[list[_Line]], title: str, title_line: _Line | None) -> list[list[_Line]]:
+def _after_title(header_units: list[list[Line]], title: str, title_line: Line | None) -> list[list[Line]]:
     """Header lines after the title, one unit each, without copies of the title."""
     if title_line is None:
         return []
     key = _norm(title)
-    kept: list[list[_Line]] = []
+    kept: list[list[Line]] = []
     for unit in header_units:
         if unit[0].kind == "blank":
             kept.append(unit)
@@ -352,7 +343,7 @@ def _after_title(header_units: list[list[_Line]], title: str, title_line: _Line 
     return kept
 
 
-def _title_line(header_units: list[list[_Line]]) -> _Line | None:
+def _title_line(header_units: list[list[Line]]) -> Line | None:
     header = [line for unit in header_units for line in unit if line.kind != "blank"]
     candidates = [line for line in header if line.kind in ("text", "md_heading")]
     if not candidates:
@@ -373,9 +364,9 @@ def _title_line(header_units: list[list[_Line]]) -> _Line | None:
     return next((c for c in candidates if c not in masthead), candidates[0])
 
 
-def _masthead(header_units: list[list[_Line]]) -> list[_Line]:
+def _masthead(header_units: list[list[Line]]) -> list[Line]:
     """The first header block when it looks like a site banner: several lines or chrome."""
-    blocks: list[list[_Line]] = [[]]
+    blocks: list[list[Line]] = [[]]
     for unit in header_units:
         if unit[0].kind == "blank":
             blocks.append([])
@@ -387,18 +378,11 @@ def _masthead(header_units: list[list[_Line]]) -> list[_Line]:
     return []
 
 
-def _heading_text(line: _Line) -> str:
+def _heading_text(line: Line) -> str:
     return _group(_MD_HEADING, line.text, "text")
 
 
-def is_heading_like(text: str) -> bool:
-    """A short line (few words, no closing sentence punctuation) that can head a section."""
-    return len(text.split()) <= 10 and len(text) <= 80 and not _HEADING_END.search(text) and any(
-        ch.isalpha() for ch in text
-    )
-
-
-def _blocks(units: list[list[_Line]], title: str) -> list[Block]:
+def _blocks(units: list[list[Line]], title: str) -> list[Block]:
     blocks: list[Block] = []
     title_key = _norm(title)
     for i, unit in enumerate(units):
@@ -429,13 +413,13 @@ def _blocks(units: list[list[_Line]], title: str) -> list[Block]:
     return _settle_headings(blocks)
 
 
-def _blank_or_edge(units: list[list[_Line]], i: int) -> bool:
+def _blank_or_edge(units: list[list[Line]], i: int) -> bool:
     return i < 0 or i >= len(units) or units[i][0].kind != "text"
 
 
-def _paragraph(unit: list[_Line]) -> Block:
+def _paragraph(unit: list[Line]) -> Block:
     first = unit[0]
-    bullet = _BULLET.match(first.text)
+    bullet = BULLET.match(first.text)
     skip = bullet.end() if bullet else 0
     text = collapse_whitespace(" ".join([first.text[skip:]] + [line.text for line in unit[1:]]))
     return Block("paragraph", text, first.start + skip, unit[-1].end)

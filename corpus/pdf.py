@@ -6,9 +6,10 @@ page (a paragraph never crosses a page break):
 * a blank line or a line starting with a list bullet starts a new paragraph;
 * a line starting lower-case continues the paragraph; a hyphen at a line end
   followed by a lower-case start is a word broken in two ("inter-" + "national");
-* a paragraph's single short line (the text cleaner's heading rule) ends there
-  when the next line starts upper-case and it does not end in a hyphen, a comma
-  or a small joining word ("and", "of", "the", ...): it is a heading candidate;
+* a paragraph's single short line (``lines.is_heading_like``, the heading rule
+  shared with the text cleaner) ends there when the next line starts upper-case
+  and it does not end in a hyphen, a comma or a small joining word ("and", "of",
+  "the", ...): it is a heading candidate;
 * a line ending without sentence punctuation is continued by the next line;
   one ending a sentence ends the paragraph when it is short (under 80% of the
   page's longest line), else the text was only wrapped there;
@@ -35,12 +36,13 @@ import logging
 import re
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from corpus.cleaning import Block, CleanPage, classify_line, collapse_whitespace, is_heading_like
+from corpus.cleaning import Block, CleanPage, classify_line, collapse_whitespace
 from corpus.errors import CorpusError
+from corpus.lines import PDF_BULLET, Line, is_heading_like
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -49,7 +51,6 @@ PDF_SUFFIXES = (".pdf",)
 SPAN_BASIS = "extracted-text"
 PAGE_BREAK = "\f"
 _SENTENCE_END = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]]*$")
-_BULLET = re.compile(r"(?:[-*+\u2022\u25e6\u25aa]|\d{1,2}[.)])\s+")
 _PAGE_NUMBER = re.compile(
     r"(?:page\s+)?[-\u2013\u2014]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-\u2013\u2014]?(?:\s*(?:/|of)\s*\d{1,4})?", re.I
 )
@@ -61,13 +62,6 @@ _SHORT_LINE = 0.8
 _JOINING_END = re.compile(
     r"(?:[-,\u2013]|\b(?:and|or|nor|but|of|the|a|an|to|in|on|at|by|for|with|from|as|than))$", re.I
 )
-
-
-@dataclass(frozen=True)
-class _Line:
-    start: int
-    end: int
-    text: str
 
 
 def read_pdf(data: bytes, name: str) -> CleanPage:
@@ -142,25 +136,25 @@ def _bases(texts: list[str]) -> list[int]:
     return bases
 
 
-def _page_lines(text: str, base: int) -> list[_Line | None]:
+def _page_lines(text: str, base: int) -> list[Line | None]:
     """The page's lines with spans into the extracted text; None for a blank line."""
-    lines: list[_Line | None] = []
+    lines: list[Line | None] = []
     offset = base
     for raw in text.split("\n"):
         stripped = raw.strip()
         start = offset + len(raw) - len(raw.lstrip())
         keep = stripped and not (_PAGE_NUMBER.fullmatch(stripped) or _TOC_ENTRY.fullmatch(stripped))
-        lines.append(_Line(start, start + len(stripped), stripped) if keep else None)
+        lines.append(Line(start, start + len(stripped), stripped) if keep else None)
         offset += len(raw) + 1
     return lines
 
 
-def _drop_running_heads(pages: list[list[_Line | None]]) -> list[list[_Line | None]]:
+def _drop_running_heads(pages: list[list[Line | None]]) -> list[list[Line | None]]:
     """Drop a first or last line that recurs (digits aside) on most pages of a 3+ page PDF."""
     if len(pages) < 3:
         return pages
 
-    def key(line: _Line) -> str:
+    def key(line: Line) -> str:
         return re.sub(r"\d+", "#", line.text.casefold())
 
     edges: Counter[str] = Counter()
@@ -171,12 +165,12 @@ def _drop_running_heads(pages: list[list[_Line | None]]) -> list[list[_Line | No
     return [[line if line and key(line) not in running else None for line in lines] for lines in pages]
 
 
-def _paragraph_units(lines: list[_Line | None]) -> list[list[_Line]]:
+def _paragraph_units(lines: list[Line | None]) -> list[list[Line]]:
     """Group a page's lines into paragraphs (lists of consecutive lines)."""
     present = [line for line in lines if line]
     width = max((len(line.text) for line in present), default=0)
-    units: list[list[_Line]] = []
-    current: list[_Line] = []
+    units: list[list[Line]] = []
+    current: list[Line] = []
     for line in lines + [None]:
         if line is None or (current and not _continues(current, line, width)):
             if current:
@@ -187,9 +181,9 @@ def _paragraph_units(lines: list[_Line | None]) -> list[list[_Line]]:
     return [unit for unit in units if len(unit) > 1 or classify_line(unit[0].text) in ("text", "md_heading")]
 
 
-def _continues(current: list[_Line], line: _Line, width: int) -> bool:
+def _continues(current: list[Line], line: Line, width: int) -> bool:
     previous = current[-1].text
-    if _BULLET.match(line.text):
+    if PDF_BULLET.match(line.text):
         return False
     if line.text[0].islower():
         return True
@@ -203,7 +197,7 @@ def _continues(current: list[_Line], line: _Line, width: int) -> bool:
     return len(previous) >= _SHORT_LINE * width
 
 
-def _join(unit: list[_Line]) -> Block:
+def _join(unit: list[Line]) -> Block:
     text = unit[0].text
     for line in unit[1:]:
         if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and line.text[0].islower():
@@ -213,7 +207,7 @@ def _join(unit: list[_Line]) -> Block:
     return Block("paragraph", collapse_whitespace(text), unit[0].start, unit[-1].end)
 
 
-def _title(units: list[tuple[int, list[_Line]]], meta_title: str) -> tuple[str, list[tuple[int, list[_Line]]]]:
+def _title(units: list[tuple[int, list[Line]]], meta_title: str) -> tuple[str, list[tuple[int, list[Line]]]]:
     """The title and the units left: page 1's first line is the title if it copies /Title or stands for it."""
     if units and units[0][0] == 1 and len(units[0][1]) == 1:
         first = units[0][1][0].text
@@ -222,7 +216,7 @@ def _title(units: list[tuple[int, list[_Line]]], meta_title: str) -> tuple[str, 
     return meta_title, units
 
 
-def _settle(units: list[tuple[int, list[_Line]]]) -> list[Block]:
+def _settle(units: list[tuple[int, list[Line]]]) -> list[Block]:
     """Headings are one short line followed by a paragraph; every block gets its page."""
     blocks = []
     for i, (number, unit) in enumerate(units):
