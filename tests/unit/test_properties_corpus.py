@@ -224,7 +224,7 @@ LIST_ITEM = re.compile(r"(?:[-*+\u2022\u25e6]|\d{1,2}[.)])\s+")
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "Ambiguous by design (corpus/cleaning.py _BULLET): a line starting with '3. ' or '- ' starts a list "
+    "Ambiguous by design (corpus/lines.py BULLET): a line starting with '3. ' or '- ' starts a list "
     "item, even when it is the wrapped tail of a sentence; the marker is dropped with it."))
 def test_a_wrapped_line_starting_like_a_list_item():
     """Found by the property test: prose wrapped so that a line began with "0. The ..."."""
