@@ -2,10 +2,9 @@
 
     qa serve [--corpus DIR] [--index DIR] [--host 127.0.0.1] [--port 7860]
 
-Also serves the ``ask`` API endpoint: a question in, ``Answer.to_dict()`` out.
+Also serves the ``ask`` API endpoint: a question in, ``Answer.to_dict()`` out. What each
+event does is :class:`ui.handlers.ChatHandlers`; here are the layout and the wiring.
 """
-# No `from __future__ import annotations` here: Gradio reads the gr.Request / gr.EventData
-# hints of the event functions below at run time, and gradio is imported inside build_app.
 import errno
 import os
 import socket
@@ -13,22 +12,19 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from corpus.errors import QAError
-from qa.conversation import example_questions, standalone_question
+from qa.conversation import example_questions
 from qa.engine import Engine, QuestionAnswerer
 from qa.feedback import FeedbackStore, feedback_path
 from qa.live import LiveEngine
 from qa.settings import Settings
-from ui.render import Turn, conversation_markdown, html_text, render_conversation
+from ui.render import html_text, render_conversation
 
 STATIC = Path(__file__).with_name("static")
 MAX_EXAMPLES = 4
-CONTEXT_RADIUS = 2
 
 
 def pick_examples(engine: QuestionAnswerer, limit: int = MAX_EXAMPLES, tries: int = 10) -> list[str]:
@@ -43,28 +39,6 @@ def pick_examples(engine: QuestionAnswerer, limit: int = MAX_EXAMPLES, tries: in
         if len(chosen) == limit:
             break
     return chosen
-
-
-def _context(engine: QuestionAnswerer, answer) -> dict:
-    """Each cited (or closest) paragraph with its neighbours, looked up by index id."""
-    hits = [c.hit for c in answer.citations] or list(answer.passages)
-    return {h.paragraph.id: tuple(engine.context(h.paragraph.id, CONTEXT_RADIUS)) for h in hits}
-
-
-def answer_turn(engine: QuestionAnswerer, asked: str, turns: list[Turn]) -> Turn:
-    """Ask ``asked`` in the light of the earlier ``turns``; a failure becomes an error turn."""
-    limit = engine.settings.max_question_chars
-    shown = asked if len(asked) <= limit + 200 else asked[: limit + 200] + "…"
-    history = [t.standalone for t in turns if t.answer is not None]
-    standalone = standalone_question(asked, history) if len(asked) <= limit else asked
-    try:
-        answer = engine.ask(standalone)
-        return Turn(shown, answer.question, answer=answer, context=_context(engine, answer))
-    except QAError as err:
-        return Turn(shown, "", error=str(err))
-    except Exception:  # a bug, not bad input: log it for the operator, say so in the chat
-        traceback.print_exc(file=sys.stderr)
-        return Turn(shown, "", error="Something went wrong while answering; the server log has the details.")
 
 
 def _header(engine: QuestionAnswerer) -> str:
@@ -83,53 +57,11 @@ def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, e
     """
     import gradio as gr
 
+    from ui.handlers import ChatHandlers  # imports gradio, hence here
+
     feedback = feedback or FeedbackStore(feedback_path(engine.settings))
     examples = pick_examples(engine) if examples is None else examples
-    exports = Path(tempfile.mkdtemp(prefix="citeqa-export-"))
-
-    def export_file(turns: list[Turn], session: str) -> str:
-        folder = exports / "".join(ch for ch in session if ch.isalnum())[:40]
-        folder.mkdir(exist_ok=True)
-        path = folder / "citeqa-conversation.md"
-        path.write_text(conversation_markdown(turns), encoding="utf-8")
-        return str(path)
-
-    def respond(asked: str, turns: list[Turn], request: gr.Request):
-        if not (asked or "").strip():
-            return gr.skip(), turns, gr.skip(), gr.skip()
-        turns = [*turns, answer_turn(engine, asked, turns)]
-        download = gr.DownloadButton(value=export_file(turns, request.session_hash or "local"), interactive=True)
-        return render_conversation(turns, examples), turns, "", download
-
-    def respond_example(turns: list[Turn], request: gr.Request, evt: gr.EventData):
-        return respond(str(evt._data.get("question", "")), turns, request)
-
-    def vote(turns: list[Turn], evt: gr.EventData):
-        try:
-            index, choice = int(evt._data.get("turn", -1)), str(evt._data.get("vote", ""))
-        except (TypeError, ValueError):
-            return gr.skip(), turns
-        answer = turns[index].answer if 0 <= index < len(turns) else None
-        if answer is None:
-            return gr.skip(), turns
-        try:
-            feedback.record(choice, answer, asked=turns[index].asked)
-        except QAError as err:
-            gr.Warning(str(err))
-            return gr.skip(), turns
-        turns = [*turns[:index], replace(turns[index], vote=choice), *turns[index + 1:]]
-        gr.Info("Thanks — feedback saved.")
-        return render_conversation(turns, examples), turns
-
-    def clear():
-        return render_conversation([], examples), [], gr.DownloadButton(value=None, interactive=False)
-
-    def ask(question: str) -> dict:
-        """Answer ``question`` from the documents: the JSON object of ``qa ask --json``."""
-        try:
-            return engine.ask(question).to_dict()
-        except QAError as err:
-            raise gr.Error(str(err)) from err
+    handlers = ChatHandlers(engine, feedback, examples, exports=Path(tempfile.mkdtemp(prefix="citeqa-export-")))
 
     with gr.Blocks(title="citeqa — ask the documents") as demo:
         turns = gr.State([])
@@ -142,13 +74,13 @@ def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, e
         with gr.Row():
             export = gr.DownloadButton("Export as Markdown", interactive=False, size="sm", elem_id="cq-export")
             new_chat = gr.Button("New chat", size="sm", elem_id="cq-new")
-        question.submit(respond, [question, turns], [chat, turns, question, export],
+        question.submit(handlers.respond, [question, turns], [chat, turns, question, export],
                         api_visibility="private", show_progress="minimal")
-        chat.example(respond_example, [turns], [chat, turns, question, export], api_visibility="private",
+        chat.example(handlers.respond_example, [turns], [chat, turns, question, export], api_visibility="private",
                      show_progress="minimal")
-        chat.vote(vote, [turns], [chat, turns], api_visibility="private", show_progress="hidden")
-        new_chat.click(clear, None, [chat, turns, export], api_visibility="private")
-        gr.api(ask, api_name="ask")
+        chat.vote(handlers.vote, [turns], [chat, turns], api_visibility="private", show_progress="hidden")
+        new_chat.click(handlers.clear, None, [chat, turns, export], api_visibility="private")
+        gr.api(handlers.ask, api_name="ask")  # handlers.ask's docstring is the API's description
     return demo
 
 
