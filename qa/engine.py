@@ -27,7 +27,9 @@ from qa.answering import (
     score_sentences,
 )
 from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, words_to_encode
+from qa.generated import generate_answer
 from qa.indexing import update_index
+from qa.llm import LLMClient
 from qa.question import clean_question
 from qa.settings import Settings
 from qa.types import Answer
@@ -42,7 +44,7 @@ class QuestionAnswerer(Protocol):
     @property
     def index(self) -> LoadedIndex: ...
 
-    def ask(self, question: str, k: int | None = None) -> Answer: ...
+    def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None) -> Answer: ...
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]: ...
 
@@ -91,8 +93,10 @@ class Engine:
         policy: AnswerPolicy = AnswerPolicy(),
         weights: FusionWeights = FusionWeights(),
         focus_policy: FocusPolicy = FocusPolicy(),
+        generator: LLMClient | None = None,
     ):
         self.settings = settings
+        self.generator = generator
         self.index = index
         self.encoder = encoder
         self.policy = policy
@@ -130,7 +134,8 @@ class Engine:
         if index.manifest.dimension != encoder.dimension:
             raise IndexFolderError(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
                                    f"the model makes {encoder.dimension}-d ones")
-        return cls(settings, index, encoder)
+        generator = LLMClient(settings.llm) if settings.llm is not None else None
+        return cls(settings, index, encoder, generator=generator)
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:
         """The paragraph with id ``paragraph_id`` and up to ``radius`` neighbours each side.
@@ -168,8 +173,12 @@ class Engine:
         neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
         return ScoredSentence(neighbour, self.index.sentences[following_ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer ``question`` from the top ``k`` passages (``settings.k`` by default)."""
+    def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer ``question`` from the top ``k`` passages (``settings.k`` by default).
+
+        With a language model configured, ``on_text`` receives its text as it streams in
+        (unverified; the returned answer holds only what the verifier kept).
+        """
         k = k or self.settings.k
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
@@ -214,5 +223,22 @@ class Engine:
             "answer": 1000 * (done - searched),
             "total": 1000 * (done - started),
         }
-        return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.passages,
-                      answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus))
+        answer = Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.passages,
+                        answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus))
+        if self.generator is None or answer.abstained:
+            # An abstention stands: the focus check or the kind check already found that the
+            # passages lack what the question asks, and no wording can change that.
+            return answer
+        answer = generate_answer(answer, evidence_hits, self.generator, np.asarray(query_vector),
+                                 lambda texts: self.encoder.encode(texts), self._sentence_vectors, on_text=on_text)
+        answer.timings["generate"] = 1000 * (time.perf_counter() - done)
+        answer.timings["total"] = 1000 * (time.perf_counter() - started)
+        return answer
+
+    def _sentence_vectors(self, hit: Hit) -> list[tuple[int, int, np.ndarray]]:
+        """``(start, end, vector)`` of every sentence of ``hit``'s paragraph, from the index."""
+        ids = self.index.sentences_of_row.get(self.index.row_of[hit.paragraph.id], [])
+        if not ids:
+            return []
+        vectors = self.index.sentence_vectors.rows(np.array(ids, dtype=np.int64))
+        return [(self.index.sentences[i].start, self.index.sentences[i].end, v) for i, v in zip(ids, vectors)]

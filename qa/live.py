@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from corpus.errors import QAError
@@ -81,7 +82,7 @@ class LiveEngine:
             index = load_index(folder, model=old.encoder.name, nprobe=old.settings.nprobe)
             if _stamp(folder) == stamp:
                 self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights,
-                                      old.focus_policy)
+                                      old.focus_policy, old.generator)
                 self.last_error = None
         except QAError as e:
             if _stamp(folder) == stamp:
@@ -99,9 +100,9 @@ class LiveEngine:
         """The index answering now."""
         return self.current.index
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer ``question`` with the newest complete index (see :meth:`Engine.ask`)."""
-        return self.current.ask(question, k)
+        return self.current.ask(question, k, on_text)
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:
         """Neighbouring paragraphs in the newest complete index (see :meth:`Engine.context`)."""

@@ -10,9 +10,10 @@ from pathlib import Path
 from corpus.errors import SettingsError
 from corpus.loader import default_corpus_dir
 from index.encoder import DEFAULT_MODEL, check_runtime
+from qa.llm import LLMSettings
 
 ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME",
-       "nprobe": "QA_NPROBE"}
+       "nprobe": "QA_NPROBE", "llm_url": "QA_LLM_URL", "llm_model": "QA_LLM_MODEL", "llm_timeout": "QA_LLM_TIMEOUT"}
 
 
 def default_index_dir(corpus: Path) -> Path:
@@ -37,6 +38,11 @@ class Settings:
     feedback: Path | None = None
     runtime: str = "onnx"  # how the model runs: "onnx" (ONNX Runtime) or "torch"; same vectors
     nprobe: int = 128  # IVF lists searched per question (indexes over 100k rows): more = slower, higher recall
+    # An OpenAI-compatible endpoint that writes answers (qa/generated.py); off when empty.
+    # Its API key is read from QA_LLM_API_KEY by the client only, never held here.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_timeout: float = 60.0
 
     def __post_init__(self):
         check_runtime(self.runtime)
@@ -46,6 +52,15 @@ class Settings:
             raise SettingsError(f"k must be between 1 and 100, not {self.k}")
         if self.max_question_chars < 10:
             raise SettingsError("max_question_chars must be at least 10")
+        if self.llm_url and not self.llm_url.startswith(("http://", "https://")):
+            raise SettingsError(f"the language model URL must start with http:// or https://, not {self.llm_url!r}")
+        if not 0 < self.llm_timeout <= 3600:
+            raise SettingsError(f"the language model timeout must be between 0 and 3600 seconds, not {self.llm_timeout}")
+
+    @property
+    def llm(self) -> LLMSettings | None:
+        """The generator's settings, or ``None`` when no language model is configured."""
+        return LLMSettings(self.llm_url, self.llm_model, self.llm_timeout) if self.llm_url else None
 
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None, **flags) -> Settings:
@@ -67,6 +82,11 @@ class Settings:
             nprobe = int(given_nprobe)
         except ValueError:
             raise SettingsError(f"QA_NPROBE must be a whole number, not {given_nprobe!r}") from None
+        given_timeout = pick("llm_timeout") or str(cls.llm_timeout)
+        try:
+            llm_timeout = float(given_timeout)
+        except ValueError:
+            raise SettingsError(f"QA_LLM_TIMEOUT must be a number of seconds, not {given_timeout!r}") from None
         extra = {k: v for k, v in flags.items() if k in ("k", "max_question_chars") and v is not None}
         return cls(
             corpus=corpus,
@@ -75,5 +95,8 @@ class Settings:
             runtime=pick("runtime") or cls.runtime,
             nprobe=nprobe,
             feedback=Path(feedback).expanduser() if feedback else None,
+            llm_url=pick("llm_url") or "",
+            llm_model=pick("llm_model") or "",
+            llm_timeout=llm_timeout,
             **extra,
         )

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from index.types import Hit
 from qa.focus import TermMatch
+
+if TYPE_CHECKING:
+    from qa.verify import Unverified
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,11 @@ class Answer:
     ``reason`` says why in a sentence and ``missing`` names the question's words that the
     evidence lacks. ``focus`` is how each focus word of the question was found in the
     evidence. ``timings`` are milliseconds per stage.
+
+    With a language model (qa/generated.py): ``generated`` says the text was written by
+    ``model`` and checked sentence by sentence, ``unverified`` lists the sentences dropped
+    and why, ``extractive`` is the extractive answer it replaced, and ``generation_error``
+    says why a generated answer was not possible (then this is the extractive answer).
     """
 
     question: str
@@ -43,6 +52,11 @@ class Answer:
     timings: dict = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     focus: tuple[TermMatch, ...] = ()
+    generated: bool = False
+    model: str = ""
+    unverified: tuple[Unverified, ...] = ()
+    extractive: Answer | None = None
+    generation_error: str = ""
 
     def to_dict(self) -> dict:
         """The JSON object of ``qa ask --json`` and of the ``ask`` API."""
@@ -57,4 +71,18 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
+            **self._generation_dict(),
         }
+
+    def _generation_dict(self) -> dict:
+        """The keys a language model adds (none when no model was asked)."""
+        if not (self.model or self.generation_error):
+            return {}
+        out: dict = {"generated": self.generated, "model": self.model,
+                     "unverified": [u.to_dict() for u in self.unverified]}
+        if self.generation_error:
+            out["generation_error"] = self.generation_error
+        if self.extractive is not None:
+            out["extractive"] = {"answer": self.extractive.text, "abstained": self.extractive.abstained,
+                                 "citations": [c.to_dict() for c in self.extractive.citations]}
+        return out

@@ -1,0 +1,178 @@
+"""Checking a generated answer sentence by sentence against the passages it cites.
+
+A sentence reaches the user only if
+
+1. it ends with citation markers, all of passages that were given ([1]…[k]);
+2. every number and every name in it appears in the passages it cites (normalised:
+   NFKC, straight quotes, case-folded, "1,000" = "1000");
+3. its content is close to a sentence of a cited passage: the cosine of the model's
+   vectors is at least ``min_similarity`` and at least ``min_overlap`` of its content
+   words (stemmed) are in the cited passages;
+4. it addresses the question: it shares a content word with it or its cosine with the
+   question is at least ``min_question_similarity`` (a passage that tells the model to
+   say something else can still be quoted, but not as an answer to this question).
+
+Thresholds: see :class:`VerifierPolicy` and bench/calibrate_verifier.py.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.sentences import split_sentences
+from index.lexical import STOPWORDS, tokenize
+from index.types import Hit
+
+_MARKERS = re.compile(r"((?:\s*\[\s*\d+\s*\])+)([.!?;:]?)")
+_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+@dataclass(frozen=True)
+class VerifierPolicy:
+    """How close a generated sentence must be to what it cites (calibrated: bench/calibrate_verifier.py)."""
+
+    min_similarity: float = 0.6
+    min_overlap: float = 0.5
+    min_question_similarity: float = 0.2
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """A generated sentence that was dropped, and why (one sentence a person can check)."""
+
+    text: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        """JSON form (``unverified`` in ``qa ask --json``)."""
+        return {"text": self.text, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A generated sentence that the passages it cites support.
+
+    ``markers`` are the passage numbers it cites (1-based, as in the prompt); ``support``
+    is, per cited passage, the ``(start, end)`` of its sentence closest to this one.
+    """
+
+    text: str
+    markers: tuple[int, ...]
+    support: tuple[tuple[int, int, int], ...]  # (marker, start, end) in that passage's text
+    similarity: float
+    overlap: float
+
+
+def normalise(text: str) -> str:
+    """NFKC, straight quotes and apostrophes, case-folded, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.casefold().split())
+
+
+def cited_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The sentences of ``text`` with the markers that end each (markers removed from the text).
+
+    >>> cited_sentences("It began in 2002 [1]. It has 31 members.[2][3] No source.")
+    [('It began in 2002.', (1,)), ('It has 31 members.', (2, 3)), ('No source.', ())]
+    """
+    out: list[tuple[str, tuple[int, ...]]] = []
+    position = 0
+    for m in _MARKERS.finditer(text):
+        body = text[position : m.start()] + m.group(2)
+        markers = tuple(int(x) for x in re.findall(r"\d+", m.group(1)))
+        sentences = [body[a:b] for a, b in split_sentences(body) if any(c.isalnum() for c in body[a:b])]
+        if sentences:
+            out += [(s, ()) for s in sentences[:-1]] + [(sentences[-1], markers)]
+        elif out:  # "[1] [2]" after a sentence that already had markers
+            out[-1] = (out[-1][0], out[-1][1] + markers)
+        position = m.end()
+    tail = text[position:]
+    out += [(tail[a:b], ()) for a, b in split_sentences(tail) if any(c.isalnum() for c in tail[a:b])]
+    return [(" ".join(s.split()), markers) for s, markers in out]
+
+
+def facts(sentence: str) -> list[str]:
+    """The numbers and names in ``sentence`` that its source must state too (normalised).
+
+    Names are capitalised words other than the first word, and a first word that is not
+    a common one ("Naples hosted…" but not "The…").
+
+    >>> facts("In 2002 the G7 met at Kananaskis with 1,000 experts.")
+    ['2002', '1000', 'g7', 'kananaskis']
+    """
+    numbers = [m.group().replace(",", "") for m in _NUMBER.finditer(sentence)]
+    names = []
+    for i, m in enumerate(_WORD.finditer(sentence)):
+        word = re.sub(r"['’]s$", "", m.group())
+        if word[:1].isupper() and (i > 0 or word.casefold() not in STOPWORDS):
+            names.append(normalise(word))
+    for m in re.finditer(r"\b[A-Za-z]+\d+\w*", sentence):  # G7, COVID19
+        names.append(normalise(m.group()))
+    return list(dict.fromkeys(numbers + [n for n in names if n not in numbers]))
+
+
+def _states(passage: str, fact: str) -> bool:
+    plain = normalise(passage)
+    if fact[:1].isdigit():
+        return fact in {m.group().replace(",", "") for m in _NUMBER.finditer(plain)}
+    return re.search(rf"(?<!\w){re.escape(fact)}", plain) is not None
+
+
+def verify(
+    generated: str,
+    passages: Sequence[Hit],
+    question_vector: np.ndarray,
+    question: str,
+    encode: Callable[[list[str]], np.ndarray],
+    passage_sentences: Callable[[Hit], list[tuple[int, int, np.ndarray]]],
+    policy: VerifierPolicy = VerifierPolicy(),
+) -> tuple[list[Verified], list[Unverified]]:
+    """Split ``generated`` into cited sentences and keep those the cited passages support.
+
+    ``passages`` are the hits given to the model as [1]…[k]; ``passage_sentences(hit)``
+    gives ``(start, end, vector)`` of each sentence of a hit's paragraph (from the index).
+    Returns the supported sentences and the dropped ones with their reasons.
+    """
+    kept: list[Verified] = []
+    dropped: list[Unverified] = []
+    candidates = cited_sentences(generated)
+    vectors = encode([text for text, _ in candidates]) if candidates else np.zeros((0, len(question_vector)))
+    question_terms = set(tokenize(question))
+    for (text, markers), vector in zip(candidates, vectors):
+        if not markers:
+            dropped.append(Unverified(text, "It cites no passage."))
+            continue
+        unknown = sorted({n for n in markers if not 1 <= n <= len(passages)})
+        if unknown:
+            given = f"[1]–[{len(passages)}]" if len(passages) > 1 else "[1]"
+            dropped.append(Unverified(text, f"It cites {', '.join(f'[{n}]' for n in unknown)}, but only {given} were given."))
+            continue
+        cited = [passages[n - 1] for n in dict.fromkeys(markers)]
+        sources = " ".join(f"{h.paragraph.title} {h.paragraph.section} {h.paragraph.text}" for h in cited)
+        absent = [fact for fact in facts(text) if not _states(sources, fact)]
+        if absent:
+            dropped.append(Unverified(text, f"The cited passages do not state {', '.join(absent)}."))
+            continue
+        terms = tokenize(text)
+        overlap = len(set(terms) & set(tokenize(sources))) / max(len(set(terms)), 1)
+        support, similarity = [], -1.0
+        for n in dict.fromkeys(markers):
+            scored = [(float(vector @ v), start, end) for start, end, v in passage_sentences(passages[n - 1])]
+            if scored:
+                best = max(scored)
+                support.append((n, best[1], best[2]))
+                similarity = max(similarity, best[0])
+        if similarity < policy.min_similarity or overlap < policy.min_overlap:
+            dropped.append(Unverified(text, "The cited passages do not say this "
+                                      f"(closest sentence {similarity:.2f}, shared words {overlap:.0%})."))
+            continue
+        if not (set(terms) & question_terms) and float(vector @ question_vector) < policy.min_question_similarity:
+            dropped.append(Unverified(text, "It does not address the question."))
+            continue
+        kept.append(Verified(text, tuple(dict.fromkeys(markers)), tuple(support), similarity, overlap))
+    return kept, dropped
