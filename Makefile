@@ -19,8 +19,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# The [llm] extra compiles llama.cpp (llama-cpp-python): a C++ compiler from Debian if there is none.
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[test]"
+	@command -v g++ >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y g++ make; }
+	$(BIN)/pip install --quiet -e ".[test,llm]"
 	touch $@
 
 setup: $(VENV)/.installed
