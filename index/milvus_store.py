@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,10 @@ class MilvusDatabase:
         try:
             self.client = MilvusClient(uri=uri, token=token, timeout=10)
         except MilvusException as e:
+            if not is_server_uri(uri) and _locked(Path(uri)):
+                raise MilvusStoreError(f"the Milvus Lite database {uri} is open in another process",
+                                       hint="Milvus Lite serves one process at a time: stop the other one (e.g. qa serve), "
+                                            "or use a Milvus server (--milvus-uri http://host:19530)") from e
             raise MilvusStoreError(f"cannot open Milvus at {self.public}: {self.reason(e)}", hint=URI_FIX) from e
 
     def reason(self, error: Exception) -> str:
@@ -97,6 +102,26 @@ class MilvusDatabase:
             from milvus_lite.server_manager import server_manager_instance
 
             server_manager_instance.release_server(self.uri)
+
+
+def _locked(database: Path) -> bool:
+    """True when another process holds Milvus Lite's advisory lock on ``database`` (its ``LOCK`` file).
+
+    pymilvus only says "Open local milvus failed"; the lock is the usual reason, and the fix differs.
+    """
+    import fcntl
+
+    try:
+        fd = os.open(database / "LOCK", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def quiet_pymilvus() -> None:
