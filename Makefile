@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 # The [llm] extra compiles llama.cpp (llama-cpp-python): a C++ compiler from Debian if there is none.
 $(VENV)/.installed-test: $(VENV)/.installed
 	@command -v g++ >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y g++ make; }
-	$(BIN)/pip install --quiet -e ".[test,llm]"
+	$(BIN)/pip install --quiet -e ".[test,llm,milvus]"
 	touch $@
 
 setup: $(VENV)/.installed

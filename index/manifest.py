@@ -45,6 +45,16 @@ class Manifest:
     # SHA-256 of the model's files: names its ONNX export (index/export.py), so a question
     # is encoded without loading the model through PyTorch. "" when unknown.
     model_fingerprint: str = ""
+    # Where the vectors are: "faiss" (files in the folder) or "milvus"; for Milvus, vector_store
+    # holds the database URI (without secrets; relative = inside the folder), the collections
+    # and the Milvus index type. Older manifests have neither field: FAISS.
+    store: str = "faiss"
+    vector_store: dict = field(default_factory=dict)
+
+    @property
+    def vector_index(self) -> str:
+        """The search structure, e.g. ``Flat`` (FAISS) or ``Milvus FLAT``."""
+        return self.faiss_type if self.store == "faiss" else f"Milvus {self.vector_store.get('index_type', '?')}"
 
     @staticmethod
     def older_format(folder: Path) -> bool:

@@ -4,7 +4,8 @@ Layout (see DESIGN.md)::
 
     manifest.json            Manifest
     paragraphs.jsonl         one Paragraph a line, in vector order
-    vectors.npy/.faiss/.docs.json           paragraph vectors (index.vectors.FaissVectorStore)
+    vectors.npy/.faiss/.docs.json           paragraph vectors (index.vectors.FaissVectorStore), or
+    vectors.milvus.json + milvus-*.db/      with --store milvus (index.milvus_store; a server keeps no .db here)
     sentences.npz                           every sentence's paragraph row, span, entities (index.sentence_table)
     sentence_vectors.npy/.faiss/.docs.json  sentence vectors, in sentences.jsonl order
     bm25/                    bm25s' own files (numpy arrays + JSON, no pickle)
@@ -32,6 +33,7 @@ from corpus.sentences import split_sentences
 from corpus.types import Document, Paragraph
 from index.annotate import Annotator
 from index.atomic import replace_dir
+from index.backends import OpenStores, StoreBuild, StoreChoice, open_stores
 from index.encoder import Encoder, SpanEncoder
 from index.errors import IndexFolderError
 from index.lexical import tokenize
@@ -39,7 +41,7 @@ from index.lock import build_lock
 from index.manifest import FORMAT_VERSION, MANIFEST, Manifest, package_version
 from index.sentence_table import SentenceTable
 from index.types import SentenceInfo
-from index.vectors import FaissVectorStore, StorePlan
+from index.vectors import StorePlan, VectorStore
 from index.vocabulary import WORDS, WordVectors, vocabulary
 
 PARAGRAPHS = "paragraphs.jsonl"
@@ -104,6 +106,7 @@ def build_index(
     previous: LoadedIndex | None = None,
     plan: StorePlan = StorePlan(),
     progress: bool = False,
+    store: StoreChoice = StoreChoice(),
 ) -> tuple[Manifest, dict]:
     """Build the index of ``documents`` into ``folder``, replacing any previous one atomically.
 
@@ -114,15 +117,19 @@ def build_index(
     ``changed``, ``removed``, ``unchanged``, ``paragraphs``.
 
     Everything is written into a temporary sibling folder first; only a complete,
-    flushed index is swapped in, so a crash leaves the previous index untouched.
+    flushed index is swapped in, so a crash leaves the previous index untouched. With
+    ``store`` Milvus, the vectors go to new collections (a Milvus Lite database inside
+    the temporary folder by default); the previous build's collections are dropped only
+    after the swap, and ``previous`` is closed before it (its files are replaced).
     """
     folder = Path(folder)
     with build_lock(folder):
-        return _build_locked(documents, folder, encoder, annotator, previous, plan, progress)
+        return _build_locked(documents, folder, encoder, annotator, previous, plan, progress, store)
 
 
 def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder, annotator: Annotator,
-                  previous: LoadedIndex | None, plan: StorePlan, progress: bool) -> tuple[Manifest, dict]:
+                  previous: LoadedIndex | None, plan: StorePlan, progress: bool,
+                  store: StoreChoice) -> tuple[Manifest, dict]:
     _check_target(folder)
     documents = sorted(documents, key=lambda d: d.doc)
     if not any(doc.paragraphs for doc in documents):
@@ -145,10 +152,12 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; an index is an ordinary folder
+    stores: StoreBuild | None = None
     try:
+        stores = StoreBuild(store, tmp, _manifest_or_none(folder), encoder.dimension, plan)
         paragraphs: list[Paragraph] = []
         sentences: list[SentenceInfo] = []
-        paragraph_store, sentence_store = FaissVectorStore(encoder.dimension, plan), FaissVectorStore(encoder.dimension, plan)
+        paragraph_store, sentence_store = stores.new(VECTORS), stores.new(SENTENCE_VECTORS)
         for doc in documents:
             part = parts[doc.doc]
             offset = len(paragraphs)
@@ -176,19 +185,32 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
             files={doc.doc: doc.sha256 for doc in documents},
             build_key=key,
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            faiss_type=paragraph_store.factory,
-            faiss_recall_at_10=paragraph_store.recall_at_10,
             lexical=LEXICAL,
             annotator=annotator.name,
             similarity_percentiles=similarity_percentiles(paragraphs, sentences, encoder),
+            **stores.describe(),
         )
+        stores.before_swap()
         manifest.write(tmp)  # written last: a folder without it is never taken for an index
         _fsync_tree(tmp)
+        if previous is not None:
+            previous.close()
         replace_dir(tmp, folder)
     except BaseException:
+        if stores is not None:
+            stores.abort()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    stores.finish()
     return manifest, {**counts, "paragraphs": len(paragraphs)}
+
+
+def _manifest_or_none(folder: Path) -> Manifest | None:
+    """The manifest of the index now at ``folder``, if it reads: names the collections a build replaces."""
+    try:
+        return Manifest.read(folder)
+    except IndexFolderError:
+        return None
 
 
 def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annotator, progress: bool) -> dict[str, _DocumentPart]:
@@ -316,11 +338,17 @@ class LoadedIndex:
     folder: Path
     manifest: Manifest
     paragraphs: list[Paragraph]
-    vectors: FaissVectorStore
+    vectors: VectorStore
     sentences: SentenceTable
-    sentence_vectors: FaissVectorStore
+    sentence_vectors: VectorStore
     bm25: bm25s.BM25
     words: WordVectors
+    stores: OpenStores | None = None
+
+    def close(self) -> None:
+        """Release the vector stores' database connection (Milvus); the index is not used afterwards."""
+        if self.stores is not None:
+            self.stores.close()
 
     @cached_property
     def _ranges(self) -> dict[str, tuple[int, int, int, int]]:
@@ -461,11 +489,13 @@ class LoadedIndex:
         return {}
 
 
-def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = None) -> LoadedIndex:
+def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = None,
+               store: StoreChoice = StoreChoice(), any_store: bool = False) -> LoadedIndex:
     """Load the index at ``folder`` after checking manifest, model and counts.
 
     ``nprobe`` sets how many IVF lists an approximate store searches (default: the
-    :class:`StorePlan`'s); exact stores ignore it.
+    :class:`StorePlan`'s); exact stores ignore it. ``store`` is the vector store asked
+    for: an index built with another one is refused, unless ``any_store``.
 
     Raises :class:`IndexFolderError` with a one-line reason for anything missing, damaged
     or built for another model; the CLI adds the command that rebuilds it.
@@ -479,8 +509,18 @@ def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = N
     paragraphs = _read_part(folder, PARAGRAPHS, lambda path: [Paragraph.from_dict(r) for r in _read_jsonl(path)])
     sentences = _read_part(folder, SENTENCES, SentenceTable.load)
     plan = StorePlan() if nprobe is None else StorePlan(nprobe=nprobe)
-    vectors = FaissVectorStore.load(folder, VECTORS, plan)
-    sentence_vectors = FaissVectorStore.load(folder, SENTENCE_VECTORS, plan)
+    stores = open_stores(folder, manifest, store, plan, any_kind=any_store)
+    try:
+        return _check_loaded(folder, manifest, paragraphs, sentences, stores)
+    except BaseException:
+        stores.close()
+        raise
+
+
+def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph], sentences: SentenceTable,
+                  stores: OpenStores) -> LoadedIndex:
+    """The rest of :func:`load_index`: read BM25 and words, check every count against the manifest."""
+    vectors, sentence_vectors = stores.vectors, stores.sentence_vectors
     bm25 = _read_part(folder, BM25_DIR, lambda path: bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False))
     words = _read_part(folder, f"{WORDS}.npy", lambda path: WordVectors.load(folder))
     counts = manifest.counts
@@ -502,7 +542,7 @@ def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = N
         problems.append("sentences point at paragraphs that do not exist")
     if problems:
         raise IndexFolderError(f"the index at {folder} is inconsistent: " + "; ".join(problems))
-    return LoadedIndex(folder, manifest, paragraphs, vectors, sentences, sentence_vectors, bm25, words)
+    return LoadedIndex(folder, manifest, paragraphs, vectors, sentences, sentence_vectors, bm25, words, stores)
 
 
 def _read_part(folder: Path, name: str, read: Callable):

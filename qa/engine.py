@@ -129,7 +129,8 @@ class Engine:
             warn(f"the index at {settings.index} is in an older format: rebuilding it from {settings.corpus}")
             encoder = encoder or _model_encoder(settings, warn)
             update_index(settings, encoder, progress=progress, warn=warn, force=True)
-        index = load_index(settings.index, model=encoder.name if encoder else settings.model, nprobe=settings.nprobe)
+        index = load_index(settings.index, model=encoder.name if encoder else settings.model, nprobe=settings.nprobe,
+                           store=settings.store_choice)
         encoder = encoder or query_encoder(settings, index.manifest, warn)
         if index.manifest.dimension != encoder.dimension:
             raise IndexFolderError(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "

