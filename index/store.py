@@ -333,6 +333,20 @@ class LoadedIndex:
             r[2], r[3] = (int(i) for i in np.searchsorted(rows, r[:2]))
         return {doc: (r[0], r[1], r[2], r[3]) for doc, r in ranges.items()}
 
+    def documents(self) -> list[str]:
+        """The indexed documents, in row order."""
+        return list(self._ranges)
+
+    def document_rows(self, docs: Sequence[str]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The ``[start, end)`` paragraph-row ranges and sentence ranges of ``docs``.
+
+        A document's paragraphs (and sentences) are contiguous rows, so a few ranges
+        describe any choice of documents; search restricts itself to them. Unknown
+        documents have no rows.
+        """
+        ranges = [self._ranges[d] for d in docs if d in self._ranges]
+        return [(r[0], r[1]) for r in ranges], [(r[2], r[3]) for r in ranges]
+
     def document_part(self, doc: str) -> _DocumentPart:
         """Everything this index holds for ``doc`` (rows relative to its first paragraph)."""
         first, end, s_first, s_end = self._ranges[doc]

@@ -65,7 +65,7 @@ def cmd_ask(args, settings) -> int:
 
     engine = Engine.open(settings, progress=True, warn=_warn)
     if args.question != "-":
-        answer = engine.ask(args.question, k=args.k)
+        answer = engine.ask(args.question, k=args.k, docs=args.docs)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
@@ -77,7 +77,7 @@ def cmd_ask(args, settings) -> int:
         if not question.strip():
             continue
         try:
-            row = engine.ask(question, k=args.k).to_dict()
+            row = engine.ask(question, k=args.k, docs=args.docs).to_dict()
         except QuestionError as e:
             failures += 1
             row = {"question": question[:200], "error": str(e)}
@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="answer a question with cited sources")
     p.add_argument("question", help="the question, or - to read one question per line from stdin (JSON lines out)")
     p.add_argument("-k", type=int, default=None, metavar="N", help="passages to return (default 5)")
+    p.add_argument("--doc", action="append", dest="docs", metavar="NAME",
+                   help="search only this document (its path in the corpus, file name or title); repeatable")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_ask)
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -29,6 +30,7 @@ from qa.answering import (
 from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, words_to_encode
 from qa.indexing import update_index
 from qa.question import clean_question
+from qa.scope import document_titles, resolve_documents
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -42,7 +44,7 @@ class QuestionAnswerer(Protocol):
     @property
     def index(self) -> LoadedIndex: ...
 
-    def ask(self, question: str, k: int | None = None) -> Answer: ...
+    def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None) -> Answer: ...
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]: ...
 
@@ -168,11 +170,21 @@ class Engine:
         neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
         return ScoredSentence(neighbour, self.index.sentences[following_ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer ``question`` from the top ``k`` passages (``settings.k`` by default)."""
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Document id -> title, in row order (for resolving ``docs`` names)."""
+        return document_titles(self.index.paragraphs)
+
+    def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None) -> Answer:
+        """Answer ``question`` from the top ``k`` passages (``settings.k`` by default).
+
+        ``docs`` (ids, file names or titles; see :func:`qa.scope.resolve_documents`)
+        restricts retrieval to those documents; empty or None means all of them.
+        """
         k = k or self.settings.k
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
+        within = resolve_documents(docs, self.titles) if docs else ()
         terms = focus_terms(question)
         # Focus words the vocabulary lacks are embedded in the same encoder call as the question.
         unknown = words_to_encode(terms, self.index.words)
@@ -180,12 +192,13 @@ class Engine:
         query_vector = vectors[0]
         encoded = time.perf_counter()
         acronyms = initialisms(question, self.searcher.has_term)
-        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms)
+        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms,
+                                    within or None)
         searched = time.perf_counter()
         evidence_hits = hits[: self.policy.answer_passages]
-        docs = frozenset(h.paragraph.doc for h in evidence_hits)
+        evidence_docs = frozenset(h.paragraph.doc for h in evidence_hits)
         evidence = Evidence.of((t for h in evidence_hits for t in (h.paragraph.text, h.paragraph.section, h.paragraph.title)),
-                               self.index.words, lambda term: self.index.term_in_documents(term, docs))
+                               self.index.words, lambda term: self.index.term_in_documents(term, evidence_docs))
         focus = match_terms(terms, evidence, self.index.words, dict(zip(unknown, vectors[1:])), acronyms)
         missing = missing_focus(focus, self.focus_policy)
         best = max((h.dense for h in evidence_hits), default=0.0)
@@ -215,4 +228,4 @@ class Engine:
             "total": 1000 * (done - started),
         }
         return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.passages,
-                      answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus))
+                      answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus), within)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from corpus.errors import QAError
@@ -99,9 +100,9 @@ class LiveEngine:
         """The index answering now."""
         return self.current.index
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None) -> Answer:
         """Answer ``question`` with the newest complete index (see :meth:`Engine.ask`)."""
-        return self.current.ask(question, k)
+        return self.current.ask(question, k, docs)
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:
         """Neighbouring paragraphs in the newest complete index (see :meth:`Engine.context`)."""
