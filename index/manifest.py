@@ -45,6 +45,9 @@ class Manifest:
     # SHA-256 of the model's files: names its ONNX export (index/export.py), so a question
     # is encoded without loading the model through PyTorch. "" when unknown.
     model_fingerprint: str = ""
+    # When each document's current content was indexed (ISO time, UTC): kept across
+    # incremental builds for unchanged files. Older indexes lack it ({}: use built_at).
+    indexed_at: dict = field(default_factory=dict)
 
     @staticmethod
     def older_format(folder: Path) -> bool:

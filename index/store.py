@@ -166,6 +166,7 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
             reuse.words if reuse is not None else None,
         )
         words.save(tmp)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = Manifest(
             model=encoder.name,
             model_fingerprint=encoder.fingerprint,
@@ -175,7 +176,8 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
             corpus_hash=corpus_hash(documents),
             files={doc.doc: doc.sha256 for doc in documents},
             build_key=key,
-            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            built_at=now,
+            indexed_at={d.doc: _indexed_at(reuse, d.doc) if d.doc in reused else now for d in documents},
             faiss_type=paragraph_store.factory,
             faiss_recall_at_10=paragraph_store.recall_at_10,
             lexical=LEXICAL,
@@ -189,6 +191,13 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest, {**counts, "paragraphs": len(paragraphs)}
+
+
+def _indexed_at(previous: LoadedIndex | None, doc: str) -> str:
+    """When the previous index says ``doc`` (unchanged since) was indexed."""
+    if previous is None:
+        return ""
+    return previous.manifest.indexed_at.get(doc, previous.manifest.built_at)
 
 
 def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annotator, progress: bool) -> dict[str, _DocumentPart]:

@@ -38,7 +38,8 @@ def _settings(args):
 
     return Settings.resolve(corpus=args.corpus, index=args.index, model=args.model, k=getattr(args, "k", None),
                             runtime=args.runtime,
-                            feedback=getattr(args, "feedback", None))
+                            feedback=getattr(args, "feedback", None),
+                            allow_upload=True if getattr(args, "allow_upload", False) else None)
 
 
 def cmd_index(args, settings) -> int:
@@ -142,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--feedback", metavar="FILE", help="where thumbs up/down are appended (env QA_FEEDBACK; "
                    "default: <index>.feedback.jsonl beside the index folder)")
+    p.add_argument("--allow-upload", action="store_true",
+                   help="let the page add and remove documents (env QA_ALLOW_UPLOAD=1); needs QA_AUTH "
+                   "when --host is not 127.0.0.1")
     p.set_defaults(run=cmd_serve)
     return parser
 
