@@ -102,11 +102,25 @@ def _walk(folder: Path) -> Iterable[Path]:
                 yield Path(root) / name
 
 
+def read_document(path: Path, doc: str, warn: Callable[[str], None]) -> Document | None:
+    """Read one file as ``load_corpus`` would, as document ``doc``; None (after one ``warn``) if skipped.
+
+    The upload check uses it: a file is accepted exactly when indexing would keep it.
+    The reader is chosen by ``doc``'s extension (an upload's temporary path may differ).
+    """
+    suffix = Path(doc).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        warn(f"skipped {doc}: not a supported type ({', '.join(SUPPORTED_SUFFIXES)})")
+        return None
+    return _load_file(path, doc, warn, suffix=suffix)
+
+
 def _load_file(path: Path, doc: str, warn: Callable[[str], None],
-               known: Callable[[str, str], Document | None] | None = None) -> Document | None:
+               known: Callable[[str, str], Document | None] | None = None, suffix: str | None = None) -> Document | None:
+    suffix = suffix or path.suffix.lower()
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES and path.suffix.lower() not in PDF_SUFFIXES:  # PDFs are big with images
+        if size > MAX_FILE_BYTES and suffix not in PDF_SUFFIXES:  # PDFs are big with images
             warn(f"skipped {doc}: {size / 2**20:.0f} MB is over the {MAX_FILE_BYTES / 2**20:.0f} MB limit "
                  "(raise it with QA_MAX_FILE_MB)")
             return None
@@ -120,7 +134,6 @@ def _load_file(path: Path, doc: str, warn: Callable[[str], None],
     sha256 = hashlib.sha256(data).hexdigest()
     if known is not None and (document := known(doc, sha256)) is not None:
         return document
-    suffix = path.suffix.lower()
     source: str | None = None
     page: CleanPage
     try:

@@ -55,6 +55,9 @@ class Manifest:
     def vector_index(self) -> str:
         """The search structure, e.g. ``Flat`` (FAISS) or ``Milvus FLAT``."""
         return self.faiss_type if self.store == "faiss" else f"Milvus {self.vector_store.get('index_type', '?')}"
+    # When each document's current content was indexed (ISO time, UTC): kept across
+    # incremental builds for unchanged files. Older indexes lack it ({}: use built_at).
+    indexed_at: dict = field(default_factory=dict)
 
     @staticmethod
     def older_format(folder: Path) -> bool:

@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,14 +222,17 @@ class MilvusVectorStore:
         by_row = {int(r["row"]): r["vector"] for r in found}
         return np.array([by_row[int(r)] for r in rows], dtype=np.float32).reshape(len(rows), self.dimension)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """See :class:`~index.vectors.VectorStore`."""
+    def search(self, query: np.ndarray, k: int,
+               within: Sequence[tuple[int, int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """See :class:`~index.vectors.VectorStore`; ``within`` becomes a filter on the row field."""
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         params: dict[str, Any] = {"metric_type": "IP"}
         if self.index.index_type == "IVF_FLAT":
             params["params"] = {"nprobe": self.plan.nprobe}
+        # Milvus filters inside the search (like FAISS' IDSelector): k rows from these ranges.
+        where = "" if within is None else " or ".join(f"(row >= {int(a)} and row < {int(b)})" for a, b in within) or "row < 0"
         found = self._call("search", collection_name=self.collection, data=[query.tolist()], limit=k,
-                           anns_field="vector", search_params=params, output_fields=["row"])[0]
+                           anns_field="vector", search_params=params, output_fields=["row"], filter=where)[0]
         scores = np.full(k, -np.inf, dtype=np.float32)
         rows = np.full(k, -1, dtype=np.int64)
         for i, hit in enumerate(found[:k]):

@@ -175,6 +175,7 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
             reuse.words if reuse is not None else None,
         )
         words.save(tmp)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = Manifest(
             model=encoder.name,
             model_fingerprint=encoder.fingerprint,
@@ -184,7 +185,8 @@ def _build_locked(documents: Sequence[Document], folder: Path, encoder: Encoder,
             corpus_hash=corpus_hash(documents),
             files={doc.doc: doc.sha256 for doc in documents},
             build_key=key,
-            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            built_at=now,
+            indexed_at={d.doc: _indexed_at(reuse, d.doc) if d.doc in reused else now for d in documents},
             lexical=LEXICAL,
             annotator=annotator.name,
             similarity_percentiles=similarity_percentiles(paragraphs, sentences, encoder),
@@ -211,6 +213,13 @@ def _manifest_or_none(folder: Path) -> Manifest | None:
         return Manifest.read(folder)
     except IndexFolderError:
         return None
+
+
+def _indexed_at(previous: LoadedIndex | None, doc: str) -> str:
+    """When the previous index says ``doc`` (unchanged since) was indexed."""
+    if previous is None:
+        return ""
+    return previous.manifest.indexed_at.get(doc, previous.manifest.built_at)
 
 
 def _compute_parts(documents: list[Document], encoder: Encoder, annotator: Annotator, progress: bool) -> dict[str, _DocumentPart]:
@@ -360,6 +369,20 @@ class LoadedIndex:
         for r in ranges.values():
             r[2], r[3] = (int(i) for i in np.searchsorted(rows, r[:2]))
         return {doc: (r[0], r[1], r[2], r[3]) for doc, r in ranges.items()}
+
+    def documents(self) -> list[str]:
+        """The indexed documents, in row order."""
+        return list(self._ranges)
+
+    def document_rows(self, docs: Sequence[str]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The ``[start, end)`` paragraph-row ranges and sentence ranges of ``docs``.
+
+        A document's paragraphs (and sentences) are contiguous rows, so a few ranges
+        describe any choice of documents; search restricts itself to them. Unknown
+        documents have no rows.
+        """
+        ranges = [self._ranges[d] for d in docs if d in self._ranges]
+        return [(r[0], r[1]) for r in ranges], [(r[2], r[3]) for r in ranges]
 
     def document_part(self, doc: str) -> _DocumentPart:
         """Everything this index holds for ``doc`` (rows relative to its first paragraph)."""

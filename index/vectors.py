@@ -21,9 +21,10 @@ import json
 import math
 import os
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -85,8 +86,10 @@ class VectorStore(Protocol):
         """The exact vectors at global ``rows``."""
         ...
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` (scores, rows) for one query vector; rows are -1 past the end."""
+    def search(self, query: np.ndarray, k: int,
+               within: Sequence[tuple[int, int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (scores, rows) for one query vector, only among rows in the ``within``
+        ranges when given; rows are -1 past the end."""
         ...
 
     def save(self, folder: Path, name: str) -> None:
@@ -163,14 +166,21 @@ class FaissVectorStore:
             return self._reader.read(rows)
         return np.asarray(self._all()[rows], dtype=np.float32)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """See :class:`VectorStore`. Approximate indexes re-rank with the exact vectors."""
+    def search(self, query: np.ndarray, k: int,
+               within: Sequence[tuple[int, int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """See :class:`VectorStore`. Approximate indexes re-rank with the exact vectors.
+
+        ``within`` restricts the search to rows in these ``[start, end)`` ranges (a
+        document's rows are contiguous): FAISS skips every other row while it searches,
+        so the top ``k`` are the best of those rows, not what is left of a global top k.
+        """
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         index = self._search_index()
+        params = None if within is None else _search_params(index, within, self.plan.nprobe)
         if self.factory == "Flat":
-            scores, ids = index.search(query, k)
+            scores, ids = index.search(query, k, params=params)
             return scores[0], ids[0]
-        _, ids = index.search(query, max(k, self.plan.rerank))
+        _, ids = index.search(query, max(k, self.plan.rerank), params=params)
         ids = ids[0][ids[0] >= 0]
         exact = self.rows(ids) @ query[0]
         order = np.argsort(-exact, kind="stable")[:k]
@@ -274,6 +284,24 @@ class FaissVectorStore:
         truth = _exact_top(matrix, queries, 10)
         found = [len(set(self.search(q, 10)[1]) & set(t)) / 10 for q, t in zip(queries, truth)]
         return float(np.mean(found))
+
+
+def _search_params(index: faiss.Index, within: Sequence[tuple[int, int]], nprobe: int) -> Any:
+    """FAISS search parameters that only admit rows inside the ``within`` ranges."""
+    ranges = [(int(a), int(b)) for a, b in within if b > a]
+    selector: Any
+    if len(ranges) == 1:
+        selector = faiss.IDSelectorRange(*ranges[0])
+    else:  # several documents: the rows themselves (a batch selector hashes them once)
+        rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in ranges]) if ranges else np.zeros(0, np.int64)
+        selector = faiss.IDSelectorBatch(rows)
+    # faiss' type stubs lack the SWIG keyword arguments, hence Any
+    params: Any = faiss.SearchParametersIVF() if hasattr(index, "nprobe") else faiss.SearchParameters()
+    params.sel = selector
+    if hasattr(index, "nprobe"):
+        params.nprobe = nprobe
+    params.keep_alive = selector  # the C++ parameters hold a bare pointer: keep the selector alive with them
+    return params
 
 
 def _exact_top(matrix: np.ndarray, queries: np.ndarray, k: int, chunk: int = 65536) -> np.ndarray:

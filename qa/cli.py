@@ -41,7 +41,8 @@ def _settings(args):
                             runtime=args.runtime, store=args.store, milvus_uri=args.milvus_uri,
                             feedback=getattr(args, "feedback", None),
                             llm_url=getattr(args, "llm_url", None), llm_model=getattr(args, "llm_model", None),
-                            llm_timeout=getattr(args, "llm_timeout", None))
+                            llm_timeout=getattr(args, "llm_timeout", None),
+                            allow_upload=True if getattr(args, "allow_upload", False) else None)
 
 
 def cmd_index(args, settings) -> int:
@@ -68,7 +69,7 @@ def cmd_ask(args, settings) -> int:
 
     engine = Engine.open(settings, progress=True, warn=_warn)
     if args.question != "-":
-        answer = engine.ask(args.question, k=args.k)
+        answer = engine.ask(args.question, k=args.k, docs=args.docs)
         if answer.generation_error:
             _warn(answer.generation_error)
         if args.json:
@@ -82,7 +83,7 @@ def cmd_ask(args, settings) -> int:
         if not question.strip():
             continue
         try:
-            answer = engine.ask(question, k=args.k)
+            answer = engine.ask(question, k=args.k, docs=args.docs)
             if answer.generation_error:
                 _warn(answer.generation_error)
             row = answer.to_dict()
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common, generator], help="answer a question with cited sources")
     p.add_argument("question", help="the question, or - to read one question per line from stdin (JSON lines out)")
     p.add_argument("-k", type=int, default=None, metavar="N", help="passages to return (default 5)")
+    p.add_argument("--doc", action="append", dest="docs", metavar="NAME",
+                   help="search only this document (its path in the corpus, file name or title); repeatable")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_ask)
 
@@ -162,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--feedback", metavar="FILE", help="where thumbs up/down are appended (env QA_FEEDBACK; "
                    "default: <index>.feedback.jsonl beside the index folder)")
+    p.add_argument("--allow-upload", action="store_true",
+                   help="let the page add and remove documents (env QA_ALLOW_UPLOAD=1); needs QA_AUTH "
+                   "when --host is not 127.0.0.1")
     p.set_defaults(run=cmd_serve)
     return parser
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -31,6 +32,7 @@ from qa.generated import generate_answer
 from qa.indexing import update_index
 from qa.llm import LLMClient
 from qa.question import clean_question
+from qa.scope import document_titles, resolve_documents
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -44,7 +46,8 @@ class QuestionAnswerer(Protocol):
     @property
     def index(self) -> LoadedIndex: ...
 
-    def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None) -> Answer: ...
+    def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer: ...
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]: ...
 
@@ -174,8 +177,17 @@ class Engine:
         neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
         return ScoredSentence(neighbour, self.index.sentences[following_ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
 
-    def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Document id -> title, in row order (for resolving ``docs`` names)."""
+        return document_titles(self.index.paragraphs)
+
+    def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer ``question`` from the top ``k`` passages (``settings.k`` by default).
+
+        ``docs`` (ids, file names or titles; see :func:`qa.scope.resolve_documents`)
+        restricts retrieval to those documents; empty or None means all of them.
 
         With a language model configured, ``on_text`` receives its text as it streams in
         (unverified; the returned answer holds only what the verifier kept).
@@ -183,6 +195,7 @@ class Engine:
         k = k or self.settings.k
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
+        within = resolve_documents(docs, self.titles) if docs else ()
         terms = focus_terms(question)
         # Focus words the vocabulary lacks are embedded in the same encoder call as the question.
         unknown = words_to_encode(terms, self.index.words)
@@ -190,12 +203,13 @@ class Engine:
         query_vector = vectors[0]
         encoded = time.perf_counter()
         acronyms = initialisms(question, self.searcher.has_term)
-        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms)
+        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms,
+                                    within or None)
         searched = time.perf_counter()
         evidence_hits = hits[: self.policy.answer_passages]
-        docs = frozenset(h.paragraph.doc for h in evidence_hits)
+        evidence_docs = frozenset(h.paragraph.doc for h in evidence_hits)
         evidence = Evidence.of((t for h in evidence_hits for t in (h.paragraph.text, h.paragraph.section, h.paragraph.title)),
-                               self.index.words, lambda term: self.index.term_in_documents(term, docs))
+                               self.index.words, lambda term: self.index.term_in_documents(term, evidence_docs))
         focus = match_terms(terms, evidence, self.index.words, dict(zip(unknown, vectors[1:])), acronyms)
         missing = missing_focus(focus, self.focus_policy)
         best = max((h.dense for h in evidence_hits), default=0.0)
@@ -225,7 +239,7 @@ class Engine:
             "total": 1000 * (done - started),
         }
         answer = Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.passages,
-                        answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus))
+                        answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus), within)
         if self.generator is None or answer.abstained:
             # An abstention stands: the focus check or the kind check already found that the
             # passages lack what the question asks, and no wording can change that.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from corpus.errors import QAError
@@ -100,9 +100,10 @@ class LiveEngine:
         """The index answering now."""
         return self.current.index
 
-    def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer ``question`` with the newest complete index (see :meth:`Engine.ask`)."""
-        return self.current.ask(question, k, on_text)
+        return self.current.ask(question, k, docs, on_text)
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:
         """Neighbouring paragraphs in the newest complete index (see :meth:`Engine.context`)."""

@@ -8,7 +8,8 @@ from qa.types import Answer
 
 
 def _source_line(hit: Hit) -> str:
-    return f"{hit.paragraph.location()}  ({hit.paragraph.doc}, score {hit.score:.3f})"
+    page = f", page {hit.paragraph.page}" if hit.paragraph.page is not None else ""
+    return f"{hit.paragraph.location()}  ({hit.paragraph.doc}{page}, score {hit.score:.3f})"
 
 
 def _wrapped(text: str, indent: str = "    ") -> str:
@@ -18,6 +19,8 @@ def _wrapped(text: str, indent: str = "    ") -> str:
 def render_answer(answer: Answer) -> str:
     """The answer, then its numbered sources (or, on abstention, the closest passages)."""
     lines = [textwrap.fill(answer.text, width=100), ""]
+    if answer.within:
+        lines = [f"(asked within: {', '.join(answer.within)})", *lines]
     if answer.abstained:
         if answer.reason:
             lines[0] += f" {answer.reason}"

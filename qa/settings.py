@@ -15,8 +15,11 @@ from qa.llm import LLMSettings
 
 ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME",
        "nprobe": "QA_NPROBE", "llm_url": "QA_LLM_URL", "llm_model": "QA_LLM_MODEL", "llm_timeout": "QA_LLM_TIMEOUT",
-       "store": "QA_STORE", "milvus_uri": "QA_MILVUS_URI"}
+       "store": "QA_STORE", "milvus_uri": "QA_MILVUS_URI",
+       "allow_upload": "QA_ALLOW_UPLOAD", "max_upload_mb": "QA_MAX_UPLOAD_MB",
+       "max_upload_total_mb": "QA_MAX_UPLOAD_TOTAL_MB"}
 TOKEN_ENV = "QA_MILVUS_TOKEN"  # environment only: a command-line flag would show in `ps`
+_TRUE = ("1", "true", "yes", "on")
 
 
 def default_index_dir(corpus: Path) -> Path:
@@ -50,6 +53,10 @@ class Settings:
     milvus_uri: str | None = None  # None: the database the index records, else Milvus Lite inside the index folder
     milvus_token: str = field(default="", repr=False, compare=False)  # never printed or stored
 
+    allow_upload: bool = False  # the page may add and remove documents (qa serve --allow-upload)
+    max_upload_mb: float = 20.0  # per uploaded file
+    max_upload_total_mb: float = 50.0  # per upload (all files dropped at once)
+
     @property
     def store_choice(self) -> StoreChoice:
         """The vector store these settings ask for (validated in ``__post_init__``)."""
@@ -68,6 +75,10 @@ class Settings:
             raise SettingsError(f"the language model URL must start with http:// or https://, not {self.llm_url!r}")
         if not 0 < self.llm_timeout <= 3600:
             raise SettingsError(f"the language model timeout must be between 0 and 3600 seconds, not {self.llm_timeout}")
+
+        if not 0 < self.max_upload_mb <= self.max_upload_total_mb:
+            raise SettingsError(f"upload limits must satisfy 0 < per file ({self.max_upload_mb} MB) "
+                                f"<= per upload ({self.max_upload_total_mb} MB)")
 
     @property
     def llm(self) -> LLMSettings | None:
@@ -100,6 +111,15 @@ class Settings:
         except ValueError:
             raise SettingsError(f"QA_LLM_TIMEOUT must be a number of seconds, not {given_timeout!r}") from None
         extra = {k: v for k, v in flags.items() if k in ("k", "max_question_chars") and v is not None}
+        allow = pick("allow_upload")
+        limits: dict[str, float] = {"max_upload_mb": cls.max_upload_mb, "max_upload_total_mb": cls.max_upload_total_mb}
+        for name in ("max_upload_mb", "max_upload_total_mb"):
+            given = pick(name)
+            if given is not None:
+                try:
+                    limits[name] = float(given)
+                except ValueError:
+                    raise SettingsError(f"{ENV[name]} must be a number of megabytes, not {given!r}") from None
         return cls(
             corpus=corpus,
             index=index,
@@ -113,5 +133,8 @@ class Settings:
             llm_url=pick("llm_url") or "",
             llm_model=pick("llm_model") or "",
             llm_timeout=llm_timeout,
+            allow_upload=str(allow).strip().lower() in _TRUE,  # a flag gives True, the environment "1"
+            max_upload_mb=limits["max_upload_mb"],
+            max_upload_total_mb=limits["max_upload_total_mb"],
             **extra,
         )

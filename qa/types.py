@@ -35,7 +35,8 @@ class Answer:
     On abstention ``citations`` is empty and ``passages`` still holds the closest hits;
     ``reason`` says why in a sentence and ``missing`` names the question's words that the
     evidence lacks. ``focus`` is how each focus word of the question was found in the
-    evidence. ``timings`` are milliseconds per stage.
+    evidence. ``timings`` are milliseconds per stage. ``within`` names the documents the
+    question was asked within (empty: the whole index).
 
     With a language model (qa/generated.py): ``generated`` says the text was written by
     ``model`` and checked sentence by sentence, ``unverified`` lists the sentences dropped
@@ -52,6 +53,7 @@ class Answer:
     timings: dict = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     focus: tuple[TermMatch, ...] = ()
+    within: tuple[str, ...] = ()  # the documents retrieval was restricted to (empty: all)
     generated: bool = False
     model: str = ""
     unverified: tuple[Unverified, ...] = ()
@@ -70,6 +72,7 @@ class Answer:
                       for m in self.focus],
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
+            "within": list(self.within),
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
             **self._generation_dict(),
         }

@@ -19,6 +19,7 @@ from corpus.errors import QAError
 from qa.conversation import example_questions
 from qa.engine import Engine, QuestionAnswerer
 from qa.feedback import FeedbackStore, feedback_path
+from qa.jobs import IndexJobs
 from qa.live import LiveEngine
 from qa.settings import Settings
 from ui.render import html_text, render_conversation
@@ -48,20 +49,24 @@ def _header(engine: QuestionAnswerer) -> str:
             f'<code>{html_text(engine.settings.corpus.name)}</code>, each sentence cited to its paragraph.</p></div>')
 
 
-def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, examples: list[str] | None = None):
+def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, examples: list[str] | None = None,
+              jobs: IndexJobs | None = None):
     """The chat page over ``engine`` as a ``gr.Blocks`` (not launched).
 
-    Pass ``css=ui.app.CSS`` and ``theme`` to ``launch()`` (Gradio 6 takes them there).
+    With ``jobs`` the page can add and remove documents (uploads on); without, it only
+    lists them. Pass ``css=ui.app.CSS`` and ``theme`` to ``launch()`` (Gradio 6 takes them there).
 
     >>> build_app(Engine.open(Settings.resolve())).launch(css=CSS)   # doctest: +SKIP
     """
     import gradio as gr
 
     from ui.handlers import ChatHandlers  # imports gradio, hence here
+    from ui.library import LibraryHandlers, within_choices
 
     feedback = feedback or FeedbackStore(feedback_path(engine.settings))
     examples = pick_examples(engine) if examples is None else examples
     handlers = ChatHandlers(engine, feedback, examples, exports=Path(tempfile.mkdtemp(prefix="citeqa-export-")))
+    library = LibraryHandlers(engine, jobs)
 
     with gr.Blocks(title="citeqa — ask the documents") as demo:
         turns = gr.State([])
@@ -71,20 +76,45 @@ def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, e
             question = gr.Textbox(show_label=False, placeholder="Ask a question about the documents…",
                                   max_length=engine.settings.max_question_chars * 2, lines=1, max_lines=6,
                                   submit_btn="Ask", elem_id="cq-question", autofocus=True, scale=1)
+        within = gr.Dropdown(choices=within_choices(engine), value=[], multiselect=True, label="Ask within",
+                             info="Only these documents are searched (none chosen: all of them)",
+                             elem_id="cq-within")
         with gr.Row():
             export = gr.DownloadButton("Export as Markdown", interactive=False, size="sm", elem_id="cq-export")
             new_chat = gr.Button("New chat", size="sm", elem_id="cq-new")
-        question.submit(handlers.respond, [question, turns], [chat, turns, question, export],
+        with gr.Accordion("Documents", open=jobs is not None, elem_id="cq-documents"):
+            documents = gr.HTML(library.documents(), elem_id="cq-doc-list", js_on_load=DOCUMENTS_JS)
+            if jobs is not None:
+                files = gr.File(label="Add documents (.txt .md .html .htm .pdf)", file_count="multiple",
+                                file_types=list(UPLOAD_TYPES), type="filepath", elem_id="cq-upload")
+            else:
+                gr.HTML('<p class="cq-upload-off">Adding documents from the page is off '
+                        "(start the server with <code>qa serve --allow-upload</code>).</p>")
+            messages = gr.HTML("", elem_id="cq-upload-messages")
+            status = gr.HTML("", elem_id="cq-upload-status")
+        question.submit(handlers.respond, [question, turns, within], [chat, turns, question, export],
                         api_visibility="private", show_progress="minimal")
-        chat.example(handlers.respond_example, [turns], [chat, turns, question, export], api_visibility="private",
-                     show_progress="minimal")
+        chat.example(handlers.respond_example, [turns, within], [chat, turns, question, export],
+                     api_visibility="private", show_progress="minimal")
         chat.vote(handlers.vote, [turns], [chat, turns], api_visibility="private", show_progress="hidden")
         new_chat.click(handlers.clear, None, [chat, turns, export], api_visibility="private")
+        if jobs is not None:
+            seen = gr.State(jobs.status.finished)
+            files.upload(library.upload, [files], [messages, files, status], api_visibility="private")
+            documents.remove(library.remove, None, [messages, status], api_visibility="private")
+            # Progress is polled: a job outlives the event that queued it. Its own concurrency
+            # group, so a tick never waits behind questions (nor they behind it).
+            gr.Timer(POLL_SECONDS).tick(library.poll, [seen], [status, documents, within, seen],
+                                        api_visibility="private", show_progress="hidden",
+                                        concurrency_id="poll", concurrency_limit=None)
         gr.api(handlers.ask, api_name="ask")  # handlers.ask's docstring is the API's description
     return demo
 
 
 JS = (STATIC / "chat.js").read_text(encoding="utf-8")
+DOCUMENTS_JS = (STATIC / "documents.js").read_text(encoding="utf-8")
+UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf")
+POLL_SECONDS = 1.0
 CSS = (STATIC / "chat.css").read_text(encoding="utf-8")
 
 
@@ -138,6 +168,13 @@ def _auth_from_env() -> tuple[str, str] | None:
     return user, password
 
 
+def check_uploads(allowed: bool, host: str, auth: tuple[str, str] | None) -> None:
+    """Refuse uploads on a server others can reach without a login: anyone could fill its disk."""
+    if allowed and host not in LOOPBACK and auth is None:
+        raise QAError(f"uploads are refused on {host} without a login: anyone who reaches the page could add files",
+                      hint="set QA_AUTH=user:password, or listen on 127.0.0.1, or drop --allow-upload")
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
           warn: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> int:
     """Build the index if it is missing, then serve the chat page until interrupted.
@@ -152,6 +189,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     loader = threading.Thread(target=_import_gradio, daemon=True)
     loader.start()
     auth = _auth_from_env()
+    check_uploads(settings.allow_upload, host, auth)
     if host not in LOOPBACK:
         warn(f"listening on {host}: the page is reachable from other machines"
              + ("" if auth else " without a login (set QA_AUTH=user:password to require one)"))
@@ -160,17 +198,20 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     loader.join()
     import gradio as gr
 
-    demo = build_app(engine, FeedbackStore(feedback_path(settings)))
+    jobs = IndexJobs(engine) if settings.allow_upload else None
+    demo = build_app(engine, FeedbackStore(feedback_path(settings)), jobs=jobs)
     # Answers are CPU-bound on a small machine: two at a time, a bounded waiting line.
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_SIZE)
     try:
         demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=False,
                     ssr_mode=False, mcp_server=False, state_session_capacity=SESSION_CAPACITY,
-                    max_threads=WORKER_THREADS, css=CSS, theme=page_theme(gr), auth=auth)
+                    max_threads=WORKER_THREADS, css=CSS, theme=page_theme(gr), auth=auth,
+                    max_file_size=f"{settings.max_upload_mb:g}mb")
     except OSError as err:
         raise QAError(f"cannot listen on {host}:{port}: {err}", hint="pick a free port with --port") from err
     url = f"http://{'[' + host + ']' if ':' in host else host}:{demo.server_port}/"
-    print(f"citeqa: serving {settings.corpus} (index {settings.index}) at {url}  "
+    uploads = f"; uploads on, into {settings.corpus / 'uploads'}" if jobs else ""
+    print(f"citeqa: serving {settings.corpus} (index {settings.index}{uploads}) at {url}  "
           f"— ready in {time.perf_counter() - started:.1f} s; Ctrl+C to stop", flush=True)
     try:
         demo.block_thread()

@@ -9,6 +9,7 @@ so ``qa serve``'s port check) free of gradio's import of several seconds.
 """
 import sys
 import traceback
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,14 +30,15 @@ def _context(engine: QuestionAnswerer, answer) -> dict:
     return {h.paragraph.id: tuple(engine.context(h.paragraph.id, CONTEXT_RADIUS)) for h in hits}
 
 
-def answer_turn(engine: QuestionAnswerer, asked: str, turns: list[Turn]) -> Turn:
-    """Ask ``asked`` in the light of the earlier ``turns``; a failure becomes an error turn."""
+def answer_turn(engine: QuestionAnswerer, asked: str, turns: list[Turn], within: Sequence[str] = ()) -> Turn:
+    """Ask ``asked`` in the light of the earlier ``turns`` (within documents ``within``, if any);
+    a failure becomes an error turn."""
     limit = engine.settings.max_question_chars
     shown = asked if len(asked) <= limit + 200 else asked[: limit + 200] + "…"
     history = [t.standalone for t in turns if t.answer is not None]
     standalone = standalone_question(asked, history) if len(asked) <= limit else asked
     try:
-        answer = engine.ask(standalone)
+        answer = engine.ask(standalone, docs=list(within) or None)
         return Turn(shown, answer.question, answer=answer, context=_context(engine, answer))
     except QAError as err:
         return Turn(shown, "", error=str(err))
@@ -70,24 +72,24 @@ class ChatHandlers:
         path.write_text(conversation_markdown(turns), encoding="utf-8")
         return str(path)
 
-    def respond(self, asked: str, turns: list[Turn], request: gr.Request):
-        """A question submitted: answer it in the light of ``turns``.
+    def respond(self, asked: str, turns: list[Turn], within: list[str] | None, request: gr.Request):
+        """A question submitted: answer it in the light of ``turns``, within the chosen documents.
 
         Outputs: chat, turns, question box (emptied), export button (the updated file).
         A blank question changes nothing.
         """
         if not (asked or "").strip():
             return gr.skip(), turns, gr.skip(), gr.skip()
-        turns = [*turns, answer_turn(self.engine, asked, turns)]
+        turns = [*turns, answer_turn(self.engine, asked, turns, within or ())]
         download = gr.DownloadButton(value=self.export_file(turns, request.session_hash or "local"), interactive=True)
         return render_conversation(turns, self.examples), turns, "", download
 
-    def respond_example(self, turns: list[Turn], request: gr.Request, evt: gr.EventData):
+    def respond_example(self, turns: list[Turn], within: list[str] | None, request: gr.Request, evt: gr.EventData):
         """An example question clicked (``trigger('example', {question})``): ask it as if typed.
 
         Outputs: as :meth:`respond`.
         """
-        return self.respond(str(getattr(evt, "question", "")), turns, request)
+        return self.respond(str(getattr(evt, "question", "")), turns, within, request)
 
     def vote(self, turns: list[Turn], evt: gr.EventData):
         """A thumb clicked (``trigger('vote', {turn, vote})``): store the feedback and mark the turn.
@@ -116,9 +118,13 @@ class ChatHandlers:
         """The "New chat" button: outputs an empty chat (with the examples), no turns, a disabled export button."""
         return render_conversation([], self.examples), [], gr.DownloadButton(value=None, interactive=False)
 
-    def ask(self, question: str) -> dict:
-        """Answer ``question`` from the documents: the JSON object of ``qa ask --json``."""
+    def ask(self, question: str, documents: list[str] | None = None) -> dict:
+        """Answer ``question`` from the documents: the JSON object of ``qa ask --json``.
+
+        ``documents`` (optional: ids, file names or titles) restricts the search to them,
+        like ``qa ask --doc``; the answer's ``within`` lists them.
+        """
         try:
-            return self.engine.ask(question).to_dict()
+            return self.engine.ask(question, docs=documents or None).to_dict()
         except QAError as err:
             raise gr.Error(str(err)) from err

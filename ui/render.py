@@ -87,6 +87,8 @@ def _where(hit: Hit) -> str:
     parts = [f'<span class="cq-title">{html_text(p.title or p.doc)}</span>']
     if p.section:
         parts.append(f'<span class="cq-section">{html_text(p.section)}</span>')
+    if p.page is not None:
+        parts.append(f'<span class="cq-page">page {p.page}</span>')
     parts.append(f'<span class="cq-para">¶ {p.number}</span>')
     parts.append(f'<span class="cq-score" title="retrieval score">score {hit.score:.2f}</span>')
     return '<span class="cq-sep"> · </span>'.join(parts)
@@ -161,6 +163,8 @@ def turn_html(turn: Turn, index: int) -> str:
     question = f'<div class="cq-q"><div class="cq-bubble">{html_text(turn.asked)}</div>'
     if turn.standalone and " ".join(turn.standalone.split()) != " ".join(turn.asked.split()):
         question += f'<div class="cq-understood">understood as: {html_text(turn.standalone)}</div>'
+    if turn.answer is not None and turn.answer.within:
+        question += f'<div class="cq-within">asked within: {html_text(", ".join(turn.answer.within))}</div>'
     question += "</div>"
     a = turn.answer
     if a is None:
@@ -211,7 +215,8 @@ def md_escape(text: str) -> str:
 
 def _md_source(label: str, hit: Hit, spans: Sequence[tuple[int, int]]) -> list[str]:
     p = hit.paragraph
-    lines = [f"{label} {p.location(md_escape)} (`{p.id.replace('`', '')}`, score {hit.score:.3f})", "",
+    page = f", page {p.page}" if p.page is not None else ""
+    lines = [f"{label} {p.location(md_escape)} (`{p.id.replace('`', '')}`{page}, score {hit.score:.3f})", "",
              f"> {md_escape(p.text)}"]
     used = [p.text[a:b] for a, b in spans]
     if used:
@@ -224,6 +229,8 @@ def turn_markdown(turn: Turn, number: int) -> str:
     lines = [f"## {number}. {md_escape(turn.asked)}", ""]
     if turn.standalone and " ".join(turn.standalone.split()) != " ".join(turn.asked.split()):
         lines += [f"_Understood as: {md_escape(turn.standalone)}_", ""]
+    if turn.answer is not None and turn.answer.within:
+        lines += [f"_Asked within: {md_escape(', '.join(turn.answer.within))}_", ""]
     a = turn.answer
     if a is None:
         return "\n".join(lines + [f"**Error:** {md_escape(turn.error)}", ""])

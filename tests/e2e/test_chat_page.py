@@ -217,3 +217,12 @@ def test_busy_port_is_a_one_line_error(server):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_uploads_are_off_by_default(page):
+    page.locator("#cq-documents button").first.click()  # the panel starts closed when uploads are off
+    page.locator(".cq-upload-off").wait_for(timeout=10_000)
+    assert page.locator("#cq-upload").count() == 0
+    assert "--allow-upload" in page.locator(".cq-upload-off").inner_text()
+    assert page.locator("#cq-doc-list button.cq-remove").count() == 0
+    assert page.locator("#cq-doc-list tr[data-doc]").count() == 3

@@ -135,3 +135,20 @@ def test_index_built_with_another_model_names_the_fix(index_dir, tmp_path):
     manifest["model"] = "another-model"
     (other / "manifest.json").write_text(json.dumps(manifest))
     assert_one_clear_error(run("ask", "anything?", "--index", str(other)), "another-model", "qa index")
+
+
+def test_ask_within_a_document(index_dir):
+    doc = "002_9584fc23a3ef617f.txt"
+    result = run("ask", "Which vessel should the Houthis release?", "--json", "-k", "6", "--doc", doc,
+                 "--index", str(index_dir))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["within"] == [doc]
+    assert len(answer["passages"]) == 6
+    assert {p["doc"] for p in answer["passages"]} == {doc}
+    text = run("ask", "Which vessel should the Houthis release?", "--doc", doc, "--doc", "000_d2885f09925ae4a5.txt",
+               "--index", str(index_dir))
+    assert text.returncode == 0
+    assert text.stdout.startswith(f"(asked within: {doc}, 000_d2885f09925ae4a5.txt)")
+    assert_one_clear_error(run("ask", "Which vessel?", "--doc", "missing.pdf", "--index", str(index_dir)),
+                           "no document named 'missing.pdf'")

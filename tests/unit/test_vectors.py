@@ -104,3 +104,22 @@ def test_a_loaded_store_reads_rows_from_its_file_without_mapping_it(tmp_path):
         loaded.rows(np.array([50]))
     loaded.delete("a")  # changed in memory: rows come from the new matrix, not the file
     assert np.array_equal(loaded.rows(np.array([0])), data[20:21])
+
+
+@pytest.mark.parametrize("exact_below", [10_000, 500])  # Flat, then IVF with re-ranking
+def test_search_within_rows_returns_k_rows_from_those_ranges_only(tmp_path, exact_below):
+    plan = StorePlan(exact_below=exact_below, nprobe=64, rerank=50, recall_sample=20)
+    store = FaissVectorStore(32, plan)
+    for i, doc in enumerate("abcd"):
+        store.add(doc, unit(300, seed=i))
+    store.save(tmp_path, "v")
+    loaded = FaissVectorStore.load(tmp_path, "v", plan)
+    query = unit(1, seed=9)[0]
+    for within in ([(300, 600)], [(0, 300), (900, 1200)], [(5, 7)]):
+        scores, rows = loaded.search(query, 10, within)
+        allowed = np.concatenate([np.arange(a, b) for a, b in within])
+        expected = min(10, len(allowed))
+        assert (rows >= 0).sum() == expected
+        assert set(rows[rows >= 0]) <= set(allowed)
+        exact = np.asarray(loaded.rows(allowed)) @ query
+        assert set(rows[rows >= 0]) == set(allowed[np.argsort(-exact)[:expected]])  # the best of those rows
