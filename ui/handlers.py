@@ -8,8 +8,9 @@ classes themselves. ``build_app`` imports this module, which keeps ``import ui.a
 so ``qa serve``'s port check) free of gradio's import of several seconds.
 """
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from qa.feedback import FeedbackStore
 from ui.render import Turn, conversation_markdown, render_conversation
 
 CONTEXT_RADIUS = 2
+STREAM_INTERVAL = 0.25  # seconds between updates of a streaming answer
 
 
 def _context(engine: QuestionAnswerer, answer) -> dict:
@@ -30,15 +32,22 @@ def _context(engine: QuestionAnswerer, answer) -> dict:
     return {h.paragraph.id: tuple(engine.context(h.paragraph.id, CONTEXT_RADIUS)) for h in hits}
 
 
-def answer_turn(engine: QuestionAnswerer, asked: str, turns: list[Turn], within: Sequence[str] = ()) -> Turn:
-    """Ask ``asked`` in the light of the earlier ``turns`` (within documents ``within``, if any);
-    a failure becomes an error turn."""
+def shown_question(engine: QuestionAnswerer, asked: str) -> str:
+    """``asked`` as the chat shows it (a very long paste is cut)."""
     limit = engine.settings.max_question_chars
-    shown = asked if len(asked) <= limit + 200 else asked[: limit + 200] + "…"
+    return asked if len(asked) <= limit + 200 else asked[: limit + 200] + "…"
+
+
+def answer_turn(engine: QuestionAnswerer, asked: str, turns: list[Turn], within: Sequence[str] = (),
+                on_text: Callable[[str], None] | None = None) -> Turn:
+    """Ask ``asked`` in the light of the earlier ``turns`` (within documents ``within``, if any);
+    a failure becomes an error turn. ``on_text`` gets a language model's text as it streams."""
+    limit = engine.settings.max_question_chars
+    shown = shown_question(engine, asked)
     history = [t.standalone for t in turns if t.answer is not None]
     standalone = standalone_question(asked, history) if len(asked) <= limit else asked
     try:
-        answer = engine.ask(standalone, docs=list(within) or None)
+        answer = engine.ask(standalone, docs=list(within) or None, on_text=on_text)
         return Turn(shown, answer.question, answer=answer, context=_context(engine, answer))
     except QAError as err:
         return Turn(shown, "", error=str(err))
@@ -79,17 +88,32 @@ class ChatHandlers:
         A blank question changes nothing.
         """
         if not (asked or "").strip():
-            return gr.skip(), turns, gr.skip(), gr.skip()
-        turns = [*turns, answer_turn(self.engine, asked, turns, within or ())]
+            yield gr.skip(), turns, gr.skip(), gr.skip()
+            return
+        # Answered on a worker thread: with a language model, its text is shown as it
+        # streams in (marked as not yet checked), then replaced by the verified answer.
+        streamed: list[str] = []
+        done: list[Turn] = []
+        worker = threading.Thread(target=lambda: done.append(
+            answer_turn(self.engine, asked, turns, within or (), on_text=streamed.append)), daemon=True)
+        worker.start()
+        shown = ""
+        while worker.is_alive():
+            worker.join(STREAM_INTERVAL)
+            if streamed and streamed[-1] != shown and worker.is_alive():
+                shown = streamed[-1]
+                writing = Turn(shown_question(self.engine, asked), "", streaming=shown)
+                yield render_conversation([*turns, writing], self.examples), turns, "", gr.skip()
+        turns = [*turns, done[0]]
         download = gr.DownloadButton(value=self.export_file(turns, request.session_hash or "local"), interactive=True)
-        return render_conversation(turns, self.examples), turns, "", download
+        yield render_conversation(turns, self.examples), turns, "", download
 
     def respond_example(self, turns: list[Turn], within: list[str] | None, request: gr.Request, evt: gr.EventData):
         """An example question clicked (``trigger('example', {question})``): ask it as if typed.
 
         Outputs: as :meth:`respond`.
         """
-        return self.respond(str(getattr(evt, "question", "")), turns, within, request)
+        yield from self.respond(str(getattr(evt, "question", "")), turns, within, request)
 
     def vote(self, turns: list[Turn], evt: gr.EventData):
         """A thumb clicked (``trigger('vote', {turn, vote})``): store the feedback and mark the turn.

@@ -44,6 +44,7 @@ class Turn:
     error: str = ""
     context: Mapping[str, tuple[Paragraph, ...]] = field(default_factory=dict)
     vote: str | None = None
+    streaming: str = ""  # a language model's text so far, before the verifier has seen it
 
 
 def html_text(text: object) -> str:
@@ -167,7 +168,10 @@ def turn_html(turn: Turn, index: int) -> str:
         question += f'<div class="cq-within">asked within: {html_text(", ".join(turn.answer.within))}</div>'
     question += "</div>"
     a = turn.answer
-    if a is None:
+    if a is None and turn.streaming:
+        body = (f'<div class="cq-a"><div class="cq-generated">writing… each sentence is checked when the model '
+                f'finishes</div><p class="cq-answer-text cq-streaming">{html_text(turn.streaming)}</p></div>')
+    elif a is None:
         body = f'<div class="cq-a cq-error" role="alert">{html_text(turn.error or "No answer.")}</div>'
     elif a.abstained:
         reason = f' <span class="cq-reason">{html_text(a.reason)}</span>' if a.reason else ""
