@@ -561,8 +561,9 @@ def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph],
         problems.append(f"BM25 holds {bm25.scores.get('num_docs')} paragraphs, not {len(paragraphs)}")
     if len(words) != counts.get("words") or words.dimension not in (0, manifest.dimension):
         problems.append(f"{len(words)} word vectors of dimension {words.dimension}, manifest says {counts.get('words')}")
-    if any(not 0 <= s.row < len(paragraphs) for s in sentences):
-        problems.append("sentences point at paragraphs that do not exist")
+    rows = sentences.rows  # checked as an array: 92,000 SentenceInfo objects cost a second
+    if len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= len(paragraphs) or bool((np.diff(rows) < 0).any())):
+        problems.append("sentences point at paragraphs that do not exist, or out of order")
     if problems:
         raise IndexFolderError(f"the index at {folder} is inconsistent: " + "; ".join(problems))
     return LoadedIndex(folder, manifest, paragraphs, vectors, sentences, sentence_vectors, bm25, words, stores)
