@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,7 +28,10 @@ from index.lexical import STOPWORDS, tokenize
 from index.types import Hit
 from qa.evaluation import normalize
 
-_MARKERS = re.compile(r"((?:\s*\[\s*\d+\s*\])+)([.!?;:]?)")
+_ONE_MARKER = re.compile(r"\[\s*(\d+)\s*\]")
+_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\s*\d+\s*\])+)")
+# A marker where a noun phrase should be: right after a preposition ("in [1]", "see [2]").
+_REFERENCE = re.compile(r"\b(?:in|of|from|by|see|per|to|at|on|under|within)\s+\[\s*\d+\s*\]", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -75,26 +79,51 @@ class Verified:
     overlap: float
 
 
-def cited_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """The sentences of ``text`` with the markers that end each (markers removed from the text).
+class Cited(NamedTuple):
+    """One sentence of a generated reply: its text without markers, the passages it cites,
+    and whether a marker stands where content should be (:func:`refers_to_passages`)."""
 
-    >>> cited_sentences("It began in 2002 [1]. It has 31 members.[2][3] No source.")
+    text: str
+    markers: tuple[int, ...]
+    reference: bool = False
+
+
+def cited_sentences(text: str) -> list[Cited]:
+    """The sentences of ``text`` with the markers each carries (markers removed from the text).
+
+    A marker belongs to the sentence it stands in; markers right after a sentence's final
+    stop ("members.[2] It…") belong to that sentence. A marker in the middle of a
+    sentence stays in it, and is checked by :func:`refers_to_passages`.
+
+    >>> [(c.text, c.markers) for c in cited_sentences("It began in 2002 [1]. It has 31 members.[2][3] No source.")]
     [('It began in 2002.', (1,)), ('It has 31 members.', (2, 3)), ('No source.', ())]
+    >>> cited_sentences("It names Iran [1] and Russia [2].")
+    [Cited(text='It names Iran and Russia.', markers=(1, 2), reference=False)]
     """
-    out: list[tuple[str, tuple[int, ...]]] = []
-    position = 0
-    for m in _MARKERS.finditer(text):
-        body = text[position : m.start()] + m.group(2)
-        markers = tuple(int(x) for x in re.findall(r"\d+", m.group(1)))
-        sentences = [body[a:b] for a, b in split_sentences(body) if any(c.isalnum() for c in body[a:b])]
-        if sentences:
-            out += [(s, ()) for s in sentences[:-1]] + [(sentences[-1], markers)]
-        elif out:  # "[1] [2]" after a sentence that already had markers
-            out[-1] = (out[-1][0], out[-1][1] + markers)
-        position = m.end()
-    tail = text[position:]
-    out += [(tail[a:b], ()) for a, b in split_sentences(tail) if any(c.isalnum() for c in tail[a:b])]
-    return [(" ".join(s.split()), markers) for s, markers in out]
+    # Markers after the stop move before it, so that the sentence splitter sees ". It".
+    text = _AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
+    out: list[Cited] = []
+    for a, b in split_sentences(text):
+        sentence = text[a:b]
+        markers = tuple(dict.fromkeys(int(x) for x in _ONE_MARKER.findall(sentence)))
+        plain = " ".join(_ONE_MARKER.sub(" ", sentence).split())
+        plain = re.sub(r"\s+([.,;:!?])", r"\1", plain)
+        if any(c.isalnum() for c in plain):
+            out.append(Cited(plain, markers, refers_to_passages(sentence)))
+        elif out and markers:  # a stray "[2]" after the last sentence
+            out[-1] = out[-1]._replace(markers=tuple(dict.fromkeys(out[-1].markers + markers)))
+    return out
+
+
+def refers_to_passages(text_with_markers: str) -> bool:
+    """True when markers stand for content ("as stated in [1] and [2]") instead of ending a claim.
+
+    >>> refers_to_passages("The countries are listed in [1] and [2].")
+    True
+    >>> refers_to_passages("Iran [1] and Russia [2] are named.")
+    False
+    """
+    return _REFERENCE.search(text_with_markers) is not None
 
 
 def facts(sentence: str) -> list[str]:
@@ -142,11 +171,17 @@ def verify(
     kept: list[Verified] = []
     dropped: list[Unverified] = []
     candidates = cited_sentences(generated)
-    vectors = encode([text for text, _ in candidates]) if candidates else np.zeros((0, len(question_vector)))
+    vectors = encode([c.text for c in candidates]) if candidates else np.zeros((0, len(question_vector)))
     question_terms = set(tokenize(question))
-    for (text, markers), vector in zip(candidates, vectors):
+    for (text, markers, reference), vector in zip(candidates, vectors):
         if not markers:
             dropped.append(Unverified(text, "It cites no passage."))
+            continue
+        if reference:
+            dropped.append(Unverified(text, "It points at passages instead of saying what they state."))
+            continue
+        if text.endswith(":"):
+            dropped.append(Unverified(text, "It is incomplete."))
             continue
         unknown = sorted({n for n in markers if not 1 <= n <= len(passages)})
         if unknown:
