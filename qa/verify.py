@@ -31,7 +31,11 @@ from qa.evaluation import normalize
 _ONE_MARKER = re.compile(r"\[\s*(\d+)\s*\]")
 _AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\s*\d+\s*\])+)")
 # A marker where a noun phrase should be: right after a preposition ("in [1]", "see [2]").
-_REFERENCE = re.compile(r"\b(?:in|of|from|by|see|per|to|at|on|under|within)\s+\[\s*\d+\s*\]", re.IGNORECASE)
+# or markers listed as if they were the items ("include [1] and [2]").
+_REFERENCE = re.compile(r"\b(?:in|of|from|by|see|per|to|at|on|under|within)\s+\[\s*\d+\s*\]"
+                        r"|\[\s*\d+\s*\]\s*(?:,|and|or)\s*\[\s*\d+\s*\]", re.IGNORECASE)
+# A sentence that ends on one of these words lost its content (often to markers standing in for it).
+_DANGLING = frozenset("and or of in to the a an include includes including such as are is were was by with".split())
 _NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -180,7 +184,8 @@ def verify(
         if reference:
             dropped.append(Unverified(text, "It points at passages instead of saying what they state."))
             continue
-        if text.endswith(":"):
+        last = re.findall(r"[\w'-]+", text)[-1].casefold() if re.search(r"\w", text) else ""
+        if text.endswith(":") or last in _DANGLING:
             dropped.append(Unverified(text, "It is incomplete."))
             continue
         unknown = sorted({n for n in markers if not 1 <= n <= len(passages)})

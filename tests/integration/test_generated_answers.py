@@ -186,3 +186,12 @@ def test_the_command_line_prints_the_generated_keys_and_one_warning_when_the_end
     assert len(warnings) == 1
     assert "cannot reach the language model" in warnings[0]
     assert "Traceback" not in down.stderr
+
+
+def test_markers_standing_in_for_content_and_dangling_sentences_are_dropped(generating, stub):
+    stub.reply = lambda p: (f"{SUPPORTED} [{passage_with(p, 'Kananaskis')}]. "
+                            "The partners are listed in [1] and [2]. The Global Partnership includes [1].")
+    answer = generating.ask(QUESTION)
+    assert answer.generated
+    assert [u.reason for u in answer.unverified] == ["It points at passages instead of saying what they state.",
+                                                     "It is incomplete."]

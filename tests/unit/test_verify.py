@@ -22,6 +22,7 @@ def test_sentences_carry_the_markers_that_stand_in_them(reply, expected):
 @pytest.mark.parametrize(("reply", "reference"), [
     ("The countries are listed in [1] and [2].", True),
     ("See [3] for the figures.", True),
+    ("The measures include [1] and [2].", True),
     ("North Korea supplies the missiles [1].", False),
     ("Iran [1] and Russia [2] are named.", False),
 ])
