@@ -52,7 +52,7 @@ def free_port() -> int:
 def first_answer(port: int, process: subprocess.Popen, timeout: float = 300) -> str:
     """Ask the page's ``ask`` API (Gradio's HTTP queue) once the server listens; return the event data."""
     deadline = time.monotonic() + timeout
-    body = json.dumps({"data": [QUESTION]}).encode()
+    body = json.dumps({"data": [QUESTION, None]}).encode()  # the question, no "ask within"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"qa serve exited with {process.returncode}")

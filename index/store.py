@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 
 from corpus.loader import corpus_hash
@@ -43,6 +43,9 @@ from index.sentence_table import SentenceTable
 from index.types import SentenceInfo
 from index.vectors import StorePlan, VectorStore
 from index.vocabulary import WORDS, WordVectors, vocabulary
+
+if TYPE_CHECKING:
+    import bm25s  # imported where used: it imports scipy (0.2 s), which the up-to-date check does not need
 
 PARAGRAPHS = "paragraphs.jsonl"
 VECTORS = "vectors"  # vectors.npy, vectors.faiss, vectors.docs.json
@@ -327,6 +330,8 @@ def _write_jsonl(path: Path, rows) -> None:
 
 
 def _write_bm25(path: Path, paragraphs: Sequence[Paragraph]) -> None:
+    import bm25s
+
     retriever = bm25s.BM25(k1=LEXICAL["k1"], b=LEXICAL["b"], method=LEXICAL["method"])
     tokens = [tokenize(embedding_text(p)) or ["\0empty"] for p in paragraphs]
     retriever.index(tokens, show_progress=False)
@@ -350,9 +355,14 @@ class LoadedIndex:
     vectors: VectorStore
     sentences: SentenceTable
     sentence_vectors: VectorStore
-    bm25: bm25s.BM25
+    loaded_bm25: bm25s.BM25 | None  # None: read from the folder on first use (see load_index's ``lexical``)
     words: WordVectors
     stores: OpenStores | None = None
+
+    @cached_property
+    def bm25(self) -> bm25s.BM25:
+        """The lexical index (bm25s), loaded with the rest or on first use."""
+        return self.loaded_bm25 if self.loaded_bm25 is not None else _read_bm25(self.folder, None)
 
     def close(self) -> None:
         """Release the vector stores' database connection (Milvus); the index is not used afterwards."""
@@ -513,12 +523,15 @@ class LoadedIndex:
 
 
 def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = None,
-               store: StoreChoice = StoreChoice(), any_store: bool = False) -> LoadedIndex:
+               store: StoreChoice = StoreChoice(), any_store: bool = False, lexical: bool = True) -> LoadedIndex:
     """Load the index at ``folder`` after checking manifest, model and counts.
 
     ``nprobe`` sets how many IVF lists an approximate store searches (default: the
     :class:`StorePlan`'s); exact stores ignore it. ``store`` is the vector store asked
     for: an index built with another one is refused, unless ``any_store``.
+    ``lexical=False`` checks the BM25 files' counts and array headers without loading
+    them (nor bm25s and scipy): what ``qa index``'s up-to-date check needs; the index then
+    reads them on first use.
 
     Raises :class:`IndexFolderError` with a one-line reason for anything missing, damaged
     or built for another model; the CLI adds the command that rebuilds it.
@@ -534,17 +547,19 @@ def load_index(folder: Path, *, model: str | None = None, nprobe: int | None = N
     plan = StorePlan() if nprobe is None else StorePlan(nprobe=nprobe)
     stores = open_stores(folder, manifest, store, plan, any_kind=any_store)
     try:
-        return _check_loaded(folder, manifest, paragraphs, sentences, stores)
+        return _check_loaded(folder, manifest, paragraphs, sentences, stores, lexical)
     except BaseException:
         stores.close()
         raise
 
 
 def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph], sentences: SentenceTable,
-                  stores: OpenStores) -> LoadedIndex:
+                  stores: OpenStores, lexical: bool) -> LoadedIndex:
     """The rest of :func:`load_index`: read BM25 and words, check every count against the manifest."""
     vectors, sentence_vectors = stores.vectors, stores.sentence_vectors
-    bm25 = _read_part(folder, BM25_DIR, lambda path: bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False))
+    bm25 = _read_bm25(folder, len(paragraphs)) if lexical else None
+    if not lexical:
+        _check_bm25_files(folder, len(paragraphs))
     words = _read_part(folder, f"{WORDS}.npy", lambda path: WordVectors.load(folder))
     counts = manifest.counts
     problems = []
@@ -557,8 +572,6 @@ def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph],
         problems.append(f"vector dimension {vectors.dimension}, manifest says {manifest.dimension}")
     if vectors.documents() != sorted({p.doc for p in paragraphs}):
         problems.append("the vectors' documents differ from the paragraphs'")
-    if int(bm25.scores.get("num_docs", -1)) != len(paragraphs):
-        problems.append(f"BM25 holds {bm25.scores.get('num_docs')} paragraphs, not {len(paragraphs)}")
     if len(words) != counts.get("words") or words.dimension not in (0, manifest.dimension):
         problems.append(f"{len(words)} word vectors of dimension {words.dimension}, manifest says {counts.get('words')}")
     rows = sentences.rows  # checked as an array: 92,000 SentenceInfo objects cost a second
@@ -567,6 +580,30 @@ def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph],
     if problems:
         raise IndexFolderError(f"the index at {folder} is inconsistent: " + "; ".join(problems))
     return LoadedIndex(folder, manifest, paragraphs, vectors, sentences, sentence_vectors, bm25, words, stores)
+
+
+def _read_bm25(folder: Path, paragraphs: int | None) -> bm25s.BM25:
+    """The BM25 index in ``folder``, checked to hold ``paragraphs`` documents (when given)."""
+    import bm25s
+
+    bm25 = _read_part(folder, BM25_DIR, lambda path: bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False))
+    if paragraphs is not None and int(bm25.scores.get("num_docs", -1)) != paragraphs:
+        raise IndexFolderError(f"the index at {folder} is inconsistent: BM25 holds {bm25.scores.get('num_docs')} "
+                               f"paragraphs, not {paragraphs}")
+    return bm25
+
+
+def _check_bm25_files(folder: Path, paragraphs: int) -> None:
+    """Check the BM25 folder without loading it: its document count and that each array's header and size read."""
+    def check(path: Path) -> None:
+        params = json.loads((path / "params.index.json").read_text("utf-8"))
+        if int(params.get("num_docs", -1)) != paragraphs:
+            raise ValueError(f"BM25 holds {params.get('num_docs')} paragraphs, not {paragraphs}")
+        for name in ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"):
+            np.load(path / name, mmap_mode="r", allow_pickle=False)  # a truncated file does not map
+        json.loads((path / "vocab.index.json").read_text("utf-8"))
+
+    _read_part(folder, BM25_DIR, check)
 
 
 def _read_part(folder: Path, name: str, read: Callable):

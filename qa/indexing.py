@@ -106,6 +106,6 @@ def _load_or_none(settings: Settings):
     these settings, else None (then everything is rebuilt). Any vector store will do:
     switching stores reuses the vectors already computed."""
     try:
-        return load_index(settings.index, model=settings.model, store=settings.store_choice, any_store=True)
+        return load_index(settings.index, model=settings.model, store=settings.store_choice, any_store=True, lexical=False)
     except IndexFolderError:
         return None

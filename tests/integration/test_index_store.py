@@ -170,3 +170,13 @@ def test_an_index_in_an_older_format_is_rebuilt_when_opened(copy_of_index, encod
     assert engine.index.manifest.format == FORMAT_VERSION
     assert any("older format: rebuilding" in w for w in warnings)
     assert not engine.ask("Which vessel should the Houthis release?").abstained
+
+
+@pytest.mark.parametrize("lexical", [True, False])
+def test_a_truncated_bm25_array_is_caught_with_or_without_loading_bm25(copy_of_index, lexical):
+    from index.store import BM25_DIR
+
+    path = copy_of_index / BM25_DIR / "data.csc.index.npy"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(IndexFolderError, match="bm25"):
+        load_index(copy_of_index, lexical=lexical)
