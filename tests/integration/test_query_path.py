@@ -120,3 +120,15 @@ def test_a_missing_export_is_written_without_a_warning(tmp_path, monkeypatch, en
     assert result.returncode == 0, result.stderr
     assert "warning:" not in result.stderr
     assert (export_folder(encoder.fingerprint) / GRAPH).exists()
+
+
+def test_ask_on_a_missing_index_builds_it_and_the_next_question_starts_light(tmp_path):
+    folder = tmp_path / "index"
+    first = ask("--index", str(folder), "When was the Global Partnership launched?")
+    assert first.returncode == 0, first.stderr
+    assert "no index at" in first.stderr
+    assert "2002" in first.stdout
+    second = ask("--index", str(folder), "When was the Global Partnership launched?")
+    assert second.returncode == 0, second.stderr
+    assert "2002" in second.stdout
+    assert HEAVY & loaded_modules(second.stderr) == set()
