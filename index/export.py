@@ -28,6 +28,7 @@ import numpy as np
 
 from index.atomic import replace_dir
 from index.encoder import PooledEncoder
+from index.tokens import INPUTS
 
 EXPORT_FORMAT = 1
 GRAPH, TOKENIZER, META = "model.onnx", "tokenizer.json", "export.json"
@@ -128,7 +129,7 @@ def write_export(model: Any, name: str, fingerprint: str, *, threads: int | None
     try:
         transformer = model[0]
         example = torch.ones((1, 8), dtype=torch.long)
-        axes = {axis: {0: "batch", 1: "tokens"} for axis in ("input_ids", "attention_mask", "token_type_ids", "hidden")}
+        axes = {axis: {0: "batch", 1: "tokens"} for axis in (*INPUTS, "hidden")}
         with torch.inference_mode(False), torch.no_grad():
             import warnings
 
@@ -136,7 +137,7 @@ def write_export(model: Any, name: str, fingerprint: str, *, threads: int | None
                 warnings.simplefilter("ignore")
                 torch.onnx.export(LastHiddenState(transformer.auto_model).eval(),
                                   (example, example, torch.zeros_like(example)), str(work / GRAPH), dynamo=False,
-                                  input_names=["input_ids", "attention_mask", "token_type_ids"],
+                                  input_names=list(INPUTS),
                                   output_names=["hidden"], dynamic_axes=axes, opset_version=17)
         transformer.tokenizer.backend_tokenizer.save(str(work / TOKENIZER))
         probe = model.encode([PROBE], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0]

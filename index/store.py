@@ -7,7 +7,7 @@ Layout (see DESIGN.md)::
     vectors.npy/.faiss/.docs.json           paragraph vectors (index.vectors.FaissVectorStore), or
     vectors.milvus.json + milvus-*.db/      with --store milvus (index.milvus_store; a server keeps no .db here)
     sentences.npz                           every sentence's paragraph row, span, entities (index.sentence_table)
-    sentence_vectors.npy/.faiss/.docs.json  sentence vectors, in sentences.jsonl order
+    sentence_vectors.npy/.faiss/.docs.json  sentence vectors, in sentences.npz order
     bm25/                    bm25s' own files (numpy arrays + JSON, no pickle)
     words.json/.npy          the vocabulary and its word vectors (index.vocabulary)
 """
@@ -362,7 +362,7 @@ class LoadedIndex:
     @cached_property
     def bm25(self) -> bm25s.BM25:
         """The lexical index (bm25s), loaded with the rest or on first use."""
-        return self.loaded_bm25 if self.loaded_bm25 is not None else _read_bm25(self.folder, None)
+        return self.loaded_bm25 if self.loaded_bm25 is not None else _read_part(self.folder, BM25_DIR, _load_bm25)
 
     def close(self) -> None:
         """Release the vector stores' database connection (Milvus); the index is not used afterwards."""
@@ -383,6 +383,11 @@ class LoadedIndex:
     def documents(self) -> list[str]:
         """The indexed documents, in row order."""
         return list(self._ranges)
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Document id -> its title (its first paragraph's, else the id), in row order."""
+        return {doc: self.paragraphs[r[0]].title or doc for doc, r in self._ranges.items()}
 
     def document_rows(self, docs: Sequence[str]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """The ``[start, end)`` paragraph-row ranges and sentence ranges of ``docs``.
@@ -557,9 +562,11 @@ def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph],
                   stores: OpenStores, lexical: bool) -> LoadedIndex:
     """The rest of :func:`load_index`: read BM25 and words, check every count against the manifest."""
     vectors, sentence_vectors = stores.vectors, stores.sentence_vectors
-    bm25 = _read_bm25(folder, len(paragraphs)) if lexical else None
-    if not lexical:
-        _check_bm25_files(folder, len(paragraphs))
+    if lexical:
+        bm25 = _read_part(folder, BM25_DIR, _load_bm25)
+        bm25_documents = int(bm25.scores.get("num_docs", -1))
+    else:
+        bm25, bm25_documents = None, _read_part(folder, BM25_DIR, _bm25_document_count)
     words = _read_part(folder, f"{WORDS}.npy", lambda path: WordVectors.load(folder))
     counts = manifest.counts
     problems = []
@@ -572,6 +579,8 @@ def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph],
         problems.append(f"vector dimension {vectors.dimension}, manifest says {manifest.dimension}")
     if vectors.documents() != sorted({p.doc for p in paragraphs}):
         problems.append("the vectors' documents differ from the paragraphs'")
+    if bm25_documents != len(paragraphs):
+        problems.append(f"BM25 holds {bm25_documents} paragraphs, not {len(paragraphs)}")
     if len(words) != counts.get("words") or words.dimension not in (0, manifest.dimension):
         problems.append(f"{len(words)} word vectors of dimension {words.dimension}, manifest says {counts.get('words')}")
     rows = sentences.rows  # checked as an array: 92,000 SentenceInfo objects cost a second
@@ -582,28 +591,20 @@ def _check_loaded(folder: Path, manifest: Manifest, paragraphs: list[Paragraph],
     return LoadedIndex(folder, manifest, paragraphs, vectors, sentences, sentence_vectors, bm25, words, stores)
 
 
-def _read_bm25(folder: Path, paragraphs: int | None) -> bm25s.BM25:
-    """The BM25 index in ``folder``, checked to hold ``paragraphs`` documents (when given)."""
+def _load_bm25(path: Path) -> bm25s.BM25:
+    """bm25s' index saved in ``path`` (arrays and JSON, no pickle)."""
     import bm25s
 
-    bm25 = _read_part(folder, BM25_DIR, lambda path: bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False))
-    if paragraphs is not None and int(bm25.scores.get("num_docs", -1)) != paragraphs:
-        raise IndexFolderError(f"the index at {folder} is inconsistent: BM25 holds {bm25.scores.get('num_docs')} "
-                               f"paragraphs, not {paragraphs}")
-    return bm25
+    return bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False)
 
 
-def _check_bm25_files(folder: Path, paragraphs: int) -> None:
-    """Check the BM25 folder without loading it: its document count and that each array's header and size read."""
-    def check(path: Path) -> None:
-        params = json.loads((path / "params.index.json").read_text("utf-8"))
-        if int(params.get("num_docs", -1)) != paragraphs:
-            raise ValueError(f"BM25 holds {params.get('num_docs')} paragraphs, not {paragraphs}")
-        for name in ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"):
-            np.load(path / name, mmap_mode="r", allow_pickle=False)  # a truncated file does not map
-        json.loads((path / "vocab.index.json").read_text("utf-8"))
-
-    _read_part(folder, BM25_DIR, check)
+def _bm25_document_count(path: Path) -> int:
+    """How many paragraphs bm25s' index in ``path`` holds, read without loading it (nor bm25s and scipy);
+    every array's header and size are checked, so a truncated file is caught here too."""
+    for name in ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"):
+        np.load(path / name, mmap_mode="r", allow_pickle=False)  # a truncated file does not map
+    json.loads((path / "vocab.index.json").read_text("utf-8"))
+    return int(json.loads((path / "params.index.json").read_text("utf-8")).get("num_docs", -1))
 
 
 def _read_part(folder: Path, name: str, read: Callable):

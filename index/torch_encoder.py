@@ -20,7 +20,7 @@ from corpus.errors import SettingsError
 from index import onnx_runtime
 from index.encoder import DEFAULT_MODEL, Encoder, PooledEncoder, check_runtime, resolve_model_path
 from index.export import ExportProblem, model_fingerprint, open_export, write_export
-from index.tokens import configured, tokenize, unpadded
+from index.tokens import INPUTS, configured, tokenize, unpadded
 
 
 class LastHiddenState(torch.nn.Module):
@@ -60,7 +60,7 @@ class TorchBackend:
     def token_embeddings(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """See :class:`index.encoder.TokenBackend`."""
         batch = tokenize(self._tokenizer, texts, self._pad_id)
-        args = tuple(torch.from_numpy(batch.feed[name]) for name in ("input_ids", "attention_mask", "token_type_ids"))
+        args = tuple(torch.from_numpy(batch.feed[name]) for name in INPUTS)
         with torch.inference_mode():
             if len(texts) == 1:
                 # One short question on 2+ threads is slower, and under CPU contention from other

@@ -26,6 +26,6 @@ def list_documents(index: LoadedIndex) -> list[DocumentInfo]:
         first, end = rows[0]
         paragraphs = index.paragraphs[first:end]
         pages = [p.page for p in paragraphs if p.page is not None]
-        out.append(DocumentInfo(doc, paragraphs[0].title or doc, end - first, max(pages) if pages else None,
+        out.append(DocumentInfo(doc, index.titles[doc], end - first, max(pages) if pages else None,
                                 manifest.indexed_at.get(doc, manifest.built_at)))
     return out

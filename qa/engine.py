@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -32,7 +31,7 @@ from qa.generated import generate_answer
 from qa.indexing import update_index
 from qa.llm import LLMClient
 from qa.question import clean_question
-from qa.scope import document_titles, resolve_documents
+from qa.scope import resolve_documents
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -177,11 +176,6 @@ class Engine:
         neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
         return ScoredSentence(neighbour, self.index.sentences[following_ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
 
-    @cached_property
-    def titles(self) -> dict[str, str]:
-        """Document id -> title, in row order (for resolving ``docs`` names)."""
-        return document_titles(self.index.paragraphs)
-
     def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer ``question`` from the top ``k`` passages (``settings.k`` by default).
@@ -195,7 +189,7 @@ class Engine:
         k = k or self.settings.k
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
-        within = resolve_documents(docs, self.titles) if docs else ()
+        within = resolve_documents(docs, self.index.titles) if docs else ()
         terms = focus_terms(question)
         # Focus words the vocabulary lacks are embedded in the same encoder call as the question.
         unknown = words_to_encode(terms, self.index.words)

@@ -1,21 +1,12 @@
 """Which documents a question is asked within: names as people type them -> index document ids."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from corpus.errors import QuestionError
-from corpus.types import Paragraph
 
 SHOWN_CHOICES = 8  # documents named in the error for an unknown name
-
-
-def document_titles(paragraphs: Iterable[Paragraph]) -> dict[str, str]:
-    """Document id -> its title (the first paragraph's), in row order."""
-    titles: dict[str, str] = {}
-    for p in paragraphs:
-        titles.setdefault(p.doc, p.title or p.doc)
-    return titles
 
 
 def resolve_documents(names: Sequence[str], titles: dict[str, str]) -> tuple[str, ...]:

@@ -150,11 +150,12 @@ def facts(sentence: str) -> list[str]:
     return list(dict.fromkeys(numbers + [n for n in names if n not in numbers]))
 
 
-def _states(passage: str, fact: str) -> bool:
+def _unstated(passage: str, wanted: list[str]) -> list[str]:
+    """The facts of ``wanted`` (from :func:`facts`) that ``passage`` does not state (normalised once)."""
     plain = normalize(passage)
-    if fact[:1].isdigit():
-        return fact in {m.group().replace(",", "") for m in _NUMBER.finditer(plain)}
-    return re.search(rf"(?<!\w){re.escape(fact)}", plain) is not None
+    numbers = {m.group().replace(",", "") for m in _NUMBER.finditer(plain)}
+    return [fact for fact in wanted if not (fact in numbers if fact[:1].isdigit()
+                                            else re.search(rf"(?<!\w){re.escape(fact)}", plain))]
 
 
 def verify(
@@ -195,7 +196,7 @@ def verify(
             continue
         cited = [passages[n - 1] for n in dict.fromkeys(markers)]
         sources = " ".join(f"{h.paragraph.title} {h.paragraph.section} {h.paragraph.text}" for h in cited)
-        absent = [fact for fact in facts(text) if not _states(sources, fact)]
+        absent = _unstated(sources, facts(text))
         if absent:
             dropped.append(Unverified(text, f"The cited passages do not state {', '.join(absent)}."))
             continue
