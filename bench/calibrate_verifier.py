@@ -38,7 +38,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 def claim_scores(engine: Engine, claim: str, vector: np.ndarray, hit) -> tuple[float, float]:
     """(closest-sentence cosine, share of content words) of ``claim`` against ``hit``'s passage."""
-    sentences = engine._sentence_vectors(hit)
+    sentences = engine.passage_sentences(hit)
     similarity = max((float(vector @ v) for _, _, v in sentences), default=-1.0)
     terms = set(tokenize(claim))
     p = hit.paragraph

@@ -483,6 +483,13 @@ class LoadedIndex:
         ends = np.r_[starts[1:], len(rows)]
         return {int(rows[a]): list(range(a, b)) for a, b in zip(starts.tolist(), ends.tolist())}
 
+    def sentences_of(self, paragraph_id: str) -> tuple[list[int], np.ndarray]:
+        """The indices of a paragraph's sentences, in order, and their vectors (read from the store)."""
+        ids = self.sentences_of_row.get(self.row_of[paragraph_id], [])
+        if not ids:
+            return [], np.zeros((0, self.manifest.dimension), dtype=np.float32)
+        return ids, self.sentence_vectors.rows(np.array(ids, dtype=np.int64))
+
     @cached_property
     def row_of(self) -> dict[str, int]:
         """Paragraph id -> its row."""

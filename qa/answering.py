@@ -88,10 +88,9 @@ def score_sentences(
     best_passage = max((h.score for h in hits), default=1.0) or 1.0
     out: list[ScoredSentence] = []
     for hit in hits:
-        ids = index.sentences_of_row.get(index.row_of[hit.paragraph.id], [])
+        ids, vectors = index.sentences_of(hit.paragraph.id)
         if not ids:
             continue
-        vectors = index.sentence_vectors.rows(np.array(ids, dtype=np.int64))
         dense = vectors @ query_vector
         title_terms = set(tokenize(hit.paragraph.title))
         context_terms = title_terms | set(tokenize(hit.paragraph.section))

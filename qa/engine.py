@@ -239,15 +239,12 @@ class Engine:
             # passages lack what the question asks, and no wording can change that.
             return answer
         answer = generate_answer(answer, evidence_hits, self.generator, np.asarray(query_vector),
-                                 lambda texts: self.encoder.encode(texts), self._sentence_vectors, on_text=on_text)
+                                 lambda texts: self.encoder.encode(texts), self.passage_sentences, on_text=on_text)
         answer.timings["generate"] = 1000 * (time.perf_counter() - done)
         answer.timings["total"] = 1000 * (time.perf_counter() - started)
         return answer
 
-    def _sentence_vectors(self, hit: Hit) -> list[tuple[int, int, np.ndarray]]:
+    def passage_sentences(self, hit: Hit) -> list[tuple[int, int, np.ndarray]]:
         """``(start, end, vector)`` of every sentence of ``hit``'s paragraph, from the index."""
-        ids = self.index.sentences_of_row.get(self.index.row_of[hit.paragraph.id], [])
-        if not ids:
-            return []
-        vectors = self.index.sentence_vectors.rows(np.array(ids, dtype=np.int64))
+        ids, vectors = self.index.sentences_of(hit.paragraph.id)
         return [(self.index.sentences[i].start, self.index.sentences[i].end, v) for i, v in zip(ids, vectors)]
