@@ -15,6 +15,7 @@ thresholds were calibrated on the dev questions (README, "How abstention works")
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -197,6 +198,53 @@ def complete_lead_ins(
             continue
         out.append(follow)
         placed.add(key(follow))
+    return out
+
+
+# A sentence that opens by pointing back ("This function...", "It returns...", "In Python 3.10
+# and newer, calling this function...") is read with the sentence it points back to.
+_POINTS_BACK = re.compile(
+    r"^(?:in\s+)?(?:this|these|that|those|such|it|they|its|their|he|she)\b"
+    r"|^(?:[^,;:]{0,60},\s+)?(?:\w+\s+){0,2}(?:this|these|those|such)\s+[a-z]",
+    re.IGNORECASE,
+)
+
+
+def points_back(sentence: str) -> bool:
+    """True when ``sentence`` opens with a reference to what came before it ("This function ...")."""
+    return bool(_POINTS_BACK.match(sentence.lstrip()))
+
+
+def complete_references(
+    chosen: list[ScoredSentence],
+    previous_of: Callable[[ScoredSentence], ScoredSentence | None],
+    max_chars: int = 400,
+) -> list[ScoredSentence]:
+    """Put the sentence a chosen sentence points back to right before it.
+
+    "In Python versions 3.10 and newer, calling this function is the best practice"
+    does not say which function; the sentence before it in its paragraph does
+    ("Python 3.10 adds a new function ...: inspect.get_annotations()"). ``previous_of(s)``
+    gives the sentence before ``s`` in its paragraph, or ``None``; one that points back
+    itself is left out (it would not say what "this" is either). Added sentences do not
+    count towards the answer's length: they belong to the sentence they explain.
+    """
+    def key(s: ScoredSentence) -> tuple[str, int]:
+        return s.hit.paragraph.id, s.info.start
+
+    out: list[ScoredSentence] = []
+    placed: set[tuple[str, int]] = set()
+    for s in chosen:
+        if key(s) in placed:
+            continue
+        if points_back(s.text):
+            before = previous_of(s)
+            if (before is not None and key(before) not in placed and len(before.text) <= max_chars
+                    and not points_back(before.text)):
+                out.append(before)
+                placed.add(key(before))
+        out.append(s)
+        placed.add(key(s))
     return out
 
 

@@ -23,6 +23,7 @@ from qa.answering import (
     ScoredSentence,
     choose_sentences,
     complete_lead_ins,
+    complete_references,
     compose_answer,
     score_sentences,
 )
@@ -44,6 +45,15 @@ class QuestionAnswerer(Protocol):
 
     @property
     def index(self) -> LoadedIndex: ...
+
+    def previous_sentence(self, sentence: ScoredSentence) -> ScoredSentence | None:
+        """The sentence before ``sentence`` in its paragraph, or ``None`` for a paragraph's first."""
+        ids = self.index.sentences_of_row.get(self.index.row_of[sentence.hit.paragraph.id], [])
+        starts = [self.index.sentences[i].start for i in ids]
+        if sentence.info.start not in starts or starts.index(sentence.info.start) == 0:
+            return None
+        before = self.index.sentences[ids[starts.index(sentence.info.start) - 1]]
+        return ScoredSentence(sentence.hit, before, 0.0, 0.0, 0.0, frozenset(), frozenset())
 
     def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer: ...
@@ -176,6 +186,15 @@ class Engine:
         neighbour = Hit(self.index.paragraphs[following], hit.rank, hit.score, hit.dense, hit.lexical)
         return ScoredSentence(neighbour, self.index.sentences[following_ids[0]], 0.0, 0.0, 0.0, frozenset(), frozenset())
 
+    def previous_sentence(self, sentence: ScoredSentence) -> ScoredSentence | None:
+        """The sentence before ``sentence`` in its paragraph, or ``None`` for a paragraph's first."""
+        ids = self.index.sentences_of_row.get(self.index.row_of[sentence.hit.paragraph.id], [])
+        starts = [self.index.sentences[i].start for i in ids]
+        if sentence.info.start not in starts or starts.index(sentence.info.start) == 0:
+            return None
+        before = self.index.sentences[ids[starts.index(sentence.info.start) - 1]]
+        return ScoredSentence(sentence.hit, before, 0.0, 0.0, 0.0, frozenset(), frozenset())
+
     def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer ``question`` from the top ``k`` passages (``settings.k`` by default).
@@ -224,6 +243,7 @@ class Engine:
             )
             chosen, reason = choose_sentences(question, scored, self.policy)
             chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)
+            chosen = complete_references(chosen, self.previous_sentence)
         answer = compose_answer(question, chosen, hits[:k], reason)
         done = time.perf_counter()
         timings = {

@@ -1,7 +1,14 @@
 """choose_sentences: which scored sentences make the answer (pure logic, built by hand)."""
 from corpus.types import Paragraph
 from index.types import Hit, SentenceInfo
-from qa.answering import AnswerPolicy, ScoredSentence, choose_sentences, complete_lead_ins
+from qa.answering import (
+    AnswerPolicy,
+    ScoredSentence,
+    choose_sentences,
+    complete_lead_ins,
+    complete_references,
+    points_back,
+)
 
 
 def scored(text: str, score: float, informative: bool = True, topical=frozenset({"gil"}), number: int = 1) -> ScoredSentence:
@@ -59,6 +66,36 @@ def test_an_already_chosen_continuation_moves_up_once_and_a_long_one_is_left_out
 def test_a_lead_in_at_the_end_of_its_document_stays_as_it_is():
     doc = in_order("The last words are:")
     assert complete_lead_ins(doc, follower_in(doc), max_sentences=3) == doc
+
+
+def predecessor_in(document: list[ScoredSentence]):
+    def previous_of(s):
+        at = document.index(s)
+        return document[at - 1] if at > 0 else None
+    return previous_of
+
+
+def test_sentences_that_point_back_are_told_apart_from_those_that_do_not():
+    assert points_back("This function returns the annotations dict.")
+    assert points_back("It is called once per import.")
+    assert points_back("In this case, the lock is released.")
+    assert points_back("On newer versions, calling these methods is safe.")
+    assert not points_back("Thistle grows in Scotland.")
+    assert not points_back("The module does this for you.")
+    assert not points_back("Items are sorted by key, then by value.")
+
+
+def test_a_sentence_that_points_back_is_read_with_the_one_before_it():
+    doc = in_order("Version 2 adds a function: tally().", "Calling this function is the best practice.", "Other.")
+    chosen = complete_references([doc[1], doc[2]], predecessor_in(doc))
+    assert [s.text for s in chosen] == [doc[0].text, doc[1].text, doc[2].text]
+
+
+def test_no_sentence_is_added_twice_nor_one_that_points_back_itself():
+    doc = in_order("A parser reads tables.", "It returns rows.", "They are lists.")
+    assert [s.text for s in complete_references([doc[0], doc[1]], predecessor_in(doc))] == [doc[0].text, doc[1].text]
+    assert [s.text for s in complete_references([doc[2]], predecessor_in(doc))] == [doc[2].text]
+    assert complete_references([doc[0]], predecessor_in(doc)) == [doc[0]]
 
 
 def with_entities(text: str, score: float, entities=()) -> ScoredSentence:
