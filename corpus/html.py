@@ -65,7 +65,7 @@ def read_html(data: bytes, name: str) -> CleanPage:
         raise CorpusError(f"{name}: cannot be parsed as HTML ({e})") from e
     if extracted is None or isinstance(extracted, dict) or extracted.body is None:
         raise CorpusError(f"{name}: no main text found in the HTML")
-    texts = _texts(extracted.body)
+    texts = merge_fragments(_texts(extracted.body))
     first_h1 = next((text for kind, text in texts if kind == "h1"), "")
     title = first_h1 or collapse_whitespace(extracted.title or "") or PurePath(name).stem
     blocks = _layout(texts, title)
@@ -93,6 +93,45 @@ def _texts(element) -> list[tuple[str, str]]:
         elif tag:
             found.extend(_texts(child))  # a container (div, ...): look inside
     return [(kind, text) for kind, text in found if text]
+
+
+_LEAD_IN_WORDS = 15  # "Parsing a TOML string:", "It also allows ... using the from None idiom:"
+_LABEL_WORDS = 3  # "Note", "See also", "Warning"
+_MERGED_CHARS = 800  # a lead-in is not glued to a long block: the answer step follows it instead
+
+
+def merge_fragments(texts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Glue a paragraph that cannot stand alone to the paragraph after it.
+
+    A short lead-in ending in a colon ("Parsing a TOML string:") belongs with the code
+    or list it introduces, and a bare label ("Note", "See also") with the note it
+    heads: alone, each is a passage that matches many questions and answers none (a
+    list of bare names, as on an index page, stays as it is).
+    Merged as "lead-in body" / "Label: body", one passage, found and cited together.
+    Never across a heading, and not when the result would be long.
+
+    >>> merge_fragments([("paragraph", "Note"), ("paragraph", "Keys are always strings.")])
+    [('paragraph', 'Note: Keys are always strings.')]
+    """
+    out: list[tuple[str, str]] = []
+    for kind, text in texts:
+        if out and kind == "paragraph" and out[-1][0] == "paragraph" and _introduces(out[-1][1], text):
+            lead = out[-1][1]
+            joined = f"{lead} {text}" if lead.endswith(":") else f"{lead}: {text}"
+            if len(joined) <= _MERGED_CHARS:
+                out[-1] = ("paragraph", joined)
+                continue
+        out.append((kind, text))
+    return out
+
+
+def _introduces(text: str, following: str) -> bool:
+    """True when ``text`` is a short lead-in, or a label ("Note") heading a sentence of prose."""
+    words = text.split()
+    if text.endswith(":"):
+        return len(words) <= _LEAD_IN_WORDS
+    is_label = len(words) <= _LABEL_WORDS and text[:1].isupper() and all(w.isalpha() for w in words)
+    return is_label and len(following.split()) >= 4 and following.rstrip()[-1:] in ".!?"
 
 
 def _list_items(element) -> list[tuple[str, str]]:

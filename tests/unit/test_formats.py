@@ -215,3 +215,31 @@ def test_pdf_contents_entries_roman_page_numbers_and_numbered_headings():
         (2, "heading", "2 Soil"),
         (2, "paragraph", "Soil holds water between rains and releases it slowly to the plants."),
     ]
+
+
+FRAGMENTS = b"""<html><head><title>Parsers</title></head><body><main>
+<h1>Parsers</h1>
+<p>Parsing a TOML string:</p>
+<pre><code>data = loads(text)</code></pre>
+<div class="admonition note"><p class="admonition-title">Note</p>
+<p>The parser never writes files, it only reads them.</p></div>
+<h2>Index</h2>
+<ul><li><p>Reader</p></li><li><p>Writer</p></li><li><p>Scanner</p></li></ul>
+<p>See also</p>
+<h2>Details</h2>
+<p>Each call returns a new dictionary built from the text given.</p>
+</main></body></html>"""
+
+
+def test_html_lead_ins_and_note_labels_join_the_block_they_introduce():
+    texts = [b.text for b in read_html(FRAGMENTS, "p.html").blocks if b.kind == "paragraph"]
+    assert "Parsing a TOML string: data = loads(text)" in texts
+    assert "Note: The parser never writes files, it only reads them." in texts
+
+
+def test_html_name_lists_and_labels_before_a_heading_stay_as_they_are():
+    page = read_html(FRAGMENTS, "p.html")
+    texts = [b.text for b in page.blocks]
+    assert [t for t in texts if t in ("Reader", "Writer", "Scanner")] == ["Reader", "Writer", "Scanner"]
+    assert "See also" in texts  # never glued across the heading that follows
+    assert all(extracted_text(page)[b.start:b.end] == b.text for b in page.blocks)
