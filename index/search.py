@@ -15,20 +15,23 @@ from index.types import Hit
 class FusionWeights:
     """How dense and lexical scores are combined.
 
-    ``dense`` weighs the cosine similarity (the higher of paragraph and best sentence),
-    ``1 - dense`` weighs BM25 divided by the highest score the query's terms can reach
-    (each in its best paragraph), i.e. how much of the question a paragraph matches. A
-    weighted sum of scores beat reciprocal-rank fusion on the dev questions (BASELINES.md,
-    README); the weight was chosen on the three dev files pooled (README "How an answer is
-    made", bench/RESULTS.md update 4).
+    ``dense`` weighs the cosine similarity, itself ``paragraph`` x the paragraph's cosine
+    + (1 - ``paragraph``) x its best sentence's (a paragraph whose one sentence answers
+    the question ranks high, one that is on the topic throughout too); ``1 - dense``
+    weighs BM25 divided by the highest score the query's terms can reach (each in its
+    best paragraph), i.e. how much of the question a paragraph matches. A weighted sum
+    of scores beat reciprocal-rank fusion on the dev questions (BASELINES.md, README);
+    the weights were chosen on the three dev files with leave-one-file-out checks
+    (README "How an answer is made", bench/RESULTS.md).
     """
 
-    dense: float = 0.8
+    dense: float = 0.85
+    paragraph: float = 0.4
     candidates: int = 100
 
     def __post_init__(self):
-        if not 0.0 <= self.dense <= 1.0:
-            raise ValueError("dense weight must be within [0, 1]")
+        if not (0.0 <= self.dense <= 1.0 and 0.0 <= self.paragraph <= 1.0):
+            raise ValueError("dense and paragraph weights must be within [0, 1]")
         if self.candidates < 1:
             raise ValueError("candidates must be at least 1")
 
@@ -59,13 +62,12 @@ class HybridSearcher:
         """
         qv = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
         scope = None if docs is None else _Scope(*self.index.document_rows(docs))
-        dense = self._dense_scores(qv, scope)
+        paragraph, sentence = self._dense_scores(qv, scope)
         lexical = self._lexical_scores(tokenize(query) + list(extra_terms), scope)
-        rows = set(dense) | set(lexical)
-        missing = [r for r in rows if r not in dense]
-        if missing:
-            vectors = self.index.vectors.rows(np.array(missing, dtype=np.int64))
-            dense.update(zip(missing, (vectors @ qv[0]).tolist()))
+        rows = set(paragraph) | set(sentence) | set(lexical)
+        self._complete(qv[0], rows, paragraph, sentence)
+        a = self.weights.paragraph
+        dense = {r: a * paragraph[r] + (1 - a) * sentence[r] for r in rows}
         w = self.weights.dense
         fused = sorted(
             ((w * dense[r] + (1 - w) * lexical.get(r, 0.0), r) for r in rows),
@@ -73,24 +75,43 @@ class HybridSearcher:
         )[:k]
         paragraphs = self.index.paragraphs
         return [
-            Hit(paragraphs[r], rank, float(score), float(dense[r]), float(lexical.get(r, 0.0)))
+            Hit(paragraphs[r], rank, float(score), max(paragraph[r], sentence[r]), float(lexical.get(r, 0.0)))
             for rank, (score, r) in enumerate(fused, start=1)
         ]
 
-    def _dense_scores(self, qv: np.ndarray, scope: _Scope | None = None) -> dict[int, float]:
+    def _dense_scores(self, qv: np.ndarray, scope: _Scope | None = None) -> tuple[dict[int, float], dict[int, float]]:
+        """Cosines of the top paragraphs, and of the best sentence of the rows of the top sentences."""
         n = self.weights.candidates
         rows, sentences = (None, None) if scope is None else (scope.rows, scope.sentences)
         scores, ids = self.index.vectors.search(qv, min(n, self.index.vectors.ntotal), rows)
-        dense = {int(i): float(s) for s, i in zip(scores, ids) if i >= 0}
+        paragraph = {int(i): float(s) for s, i in zip(scores, ids) if i >= 0}
         s_scores, s_ids = self.index.sentence_vectors.search(qv, min(3 * n, self.index.sentence_vectors.ntotal),
                                                              sentences)
+        sentence: dict[int, float] = {}
         for s, i in zip(s_scores, s_ids):
             if i < 0:
                 continue
             row = int(self.index.sentence_paragraph_rows[i])
-            if s > dense.get(row, -1.0):
-                dense[row] = float(s)
-        return dense
+            if s > sentence.get(row, -1.0):
+                sentence[row] = float(s)
+        return paragraph, sentence
+
+    def _complete(self, q: np.ndarray, rows: set[int], paragraph: dict[int, float], sentence: dict[int, float]) -> None:
+        """Fill in the cosines a candidate row lacks from the exact stored vectors.
+
+        A row found by one retriever has no score from the others: its paragraph
+        vector, or all of its sentence vectors (it is scored by its best one), are read.
+        """
+        lacking = np.array(sorted(r for r in rows if r not in paragraph), dtype=np.int64)
+        if len(lacking):
+            paragraph.update(zip(lacking.tolist(), (self.index.vectors.rows(lacking) @ q).tolist()))
+        of_row = self.index.sentences_of_row
+        lacking_rows = [r for r in rows if r not in sentence]
+        ids = [i for r in lacking_rows for i in of_row.get(r, ())]
+        cosines = dict(zip(ids, (self.index.sentence_vectors.rows(np.array(ids, dtype=np.int64)) @ q).tolist())) if ids else {}
+        for r in lacking_rows:
+            own = [cosines[i] for i in of_row.get(r, ())]
+            sentence[r] = max(own) if own else paragraph[r]  # a paragraph without sentences is its own one
 
     def _lexical_scores(self, tokens: list[str], scope: _Scope | None = None) -> dict[int, float]:
         bm25 = self.index.bm25

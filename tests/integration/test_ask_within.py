@@ -46,9 +46,10 @@ def test_dense_and_lexical_sides_are_both_restricted(engine):
     from index.search import _Scope
 
     scope = _Scope(*index.document_rows([PARTNERSHIP]))
-    dense = searcher._dense_scores(np.asarray(vector, dtype=np.float32).reshape(1, -1), scope)
-    assert dense
-    assert set(dense) <= scope_rows
+    paragraph, sentence = searcher._dense_scores(np.asarray(vector, dtype=np.float32).reshape(1, -1), scope)
+    assert paragraph
+    assert sentence
+    assert set(paragraph) | set(sentence) <= scope_rows
     assert set(searcher._lexical_scores(["houthi", "galaxi", "vessel"], scope)) <= scope_rows
 
 
@@ -81,3 +82,4 @@ def test_resolve_by_file_name_and_title():
     assert resolve_documents(["uploads/a.md"], titles) == ("uploads/a.md",)
     with pytest.raises(QuestionError, match="names 2 documents"):
         resolve_documents(["a.md"], titles)
+
