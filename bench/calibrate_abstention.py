@@ -41,11 +41,12 @@ from qa.focus import TermMatch  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[2] / "shared/eval"
-NEVER = FocusPolicy(name_match=0.0, word_match=0.0, missing_words=1000, off_domain_percentile=0.0)
+NEVER = FocusPolicy(name_match=0.0, word_match=0.0, missing_words=1000, off_domain_percentile=0.0, name_ratio=100.0)
 NAME_MATCH = (0.6, 0.65, 0.68, 0.7, 0.71, 0.72, 0.75)
 WORD_MATCH = (0.4, 0.45, 0.5, 0.55, 0.6)
 MISSING_WORDS = (1, 2, 3)
 PERCENTILES = (0.0, 30.0, 40.0, 50.0, 60.0)
+NAME_RATIOS = (0.7, 0.75, 0.8, 0.85, 0.9, 100.0)  # Lowe's ratio test for names matched by vector; 100: off
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,14 @@ def utility(r: dict[str, float]) -> float:
 
 def grid() -> list[FocusPolicy]:
     """Every focus setting swept."""
-    return [FocusPolicy(n, w, m, p) for n, w, m, p in itertools.product(NAME_MATCH, WORD_MATCH, MISSING_WORDS, PERCENTILES)]
+    return [FocusPolicy(n, w, m, p, r)
+            for n, w, m, p, r in itertools.product(NAME_MATCH, WORD_MATCH, MISSING_WORDS, PERCENTILES, NAME_RATIOS)]
 
 
 def describe(policy: FocusPolicy) -> str:
     """A short label of a focus setting."""
-    return (f"name {policy.name_match:.2f} word {policy.word_match:.2f} words {policy.missing_words} "
+    ratio = "off" if policy.name_ratio >= 100 else f"{policy.name_ratio:.2f}"
+    return (f"name {policy.name_match:.2f} ratio {ratio} word {policy.word_match:.2f} words {policy.missing_words} "
             f"p{policy.off_domain_percentile:.0f}")
 
 
@@ -135,7 +138,7 @@ def main() -> None:
     print("1. Trade-off per file (abstain_unanswerable / abstain_answerable / answer_hit), by focus setting")
     names = list(observed)
     tuned = [n for n in names if n in ("dev", "topical_dev", "pydocs_dev")]  # extra files are only reported
-    print(f"{'setting':<34}" + "".join(f"{n:>26}" for n in names))
+    print(f"{'setting':<45}" + "".join(f"{n:>26}" for n in names))
     ranked = sorted(grid(), key=lambda p: -sum(utility(rates(observed[n], p)) for n in tuned))
     for policy in [NEVER] + ranked[:12] + [current]:
         label = "focus check off" if policy == NEVER else describe(policy) + (" (default)" if policy == current else "")
@@ -143,14 +146,14 @@ def main() -> None:
         for n in names:
             r = rates(observed[n], policy)
             cells.append(f"{r['abstain_unanswerable']:.2f} / {r['abstain_answerable']:.2f} / {r['answer_hit']:.2f}")
-        print(f"{label:<34}" + "".join(f"{c:>26}" for c in cells))
+        print(f"{label:<45}" + "".join(f"{c:>26}" for c in cells))
 
     print("\n2. Leave one file out: chosen on the other files, scored on the held-out one")
     for held in tuned:
         train = [n for n in tuned if n != held]
         best = max(grid(), key=lambda p: sum(utility(rates(observed[n], p)) for n in train))
         r = rates(observed[held], best)
-        print(f"held out {held:<12} chosen: {describe(best):<30} -> abstain_unanswerable {r['abstain_unanswerable']:.2f}, "
+        print(f"held out {held:<12} chosen: {describe(best):<42} -> abstain_unanswerable {r['abstain_unanswerable']:.2f}, "
               f"abstain_answerable {r['abstain_answerable']:.2f}, answer_hit {r['answer_hit']:.2f}")
 
     print("\n3. Typed questions: min_typed_coverage (focus check at the default)")

@@ -100,6 +100,12 @@ class WordVectors:
         rows = np.fromiter((self._row[w] for w in vocabulary_words), dtype=np.int64, count=len(vocabulary_words))
         return np.asarray(self._vectors[rows], dtype=np.float32)
 
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of ``vector`` (unit) with every word of the vocabulary, in vocabulary order."""
+        if not self.words:
+            return np.zeros(0, dtype=np.float32)
+        return np.asarray(self._vectors, dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+
     @classmethod
     def build(cls, vocabulary_words: Sequence[str], encoder: Encoder, previous: WordVectors | None = None) -> WordVectors:
         """Embed each word of ``vocabulary_words`` on its own, reusing ``previous``'s vectors where it has them."""

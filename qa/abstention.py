@@ -22,6 +22,7 @@ class FocusPolicy:
     word_match: float = 0.5
     missing_words: int = 3  # this many missing content words also mean "not in the documents"
     off_domain_percentile: float = 30.0  # best passage no closer than this share of random sentence pairs
+    name_ratio: float = 0.8  # a name matched by its vector must pass Lowe's ratio test (his 0.8; 100: never fails)
 
     def __post_init__(self):
         if not (0.0 <= self.name_match <= 1.0 and 0.0 <= self.word_match <= 1.0):
@@ -40,7 +41,8 @@ def missing_focus(matches: Sequence[TermMatch], policy: FocusPolicy) -> list[Ter
     the user's own words often has a verb or two that no document uses ("fired", "halt").
     """
     required = [m for m in matches if m.term.kind == "identifier" and m.score < 1.0]
-    required += [m for m in matches if m.term.kind == "name" and m.score < policy.name_match]
+    required += [m for m in matches
+                 if m.term.kind == "name" and (m.score < policy.name_match or not m.distinct(policy.name_ratio))]
     if required:
         return required
     content = [m for m in matches if m.term.kind == "word"]

@@ -133,11 +133,22 @@ def same_word_by_spelling(a: str, b: str) -> bool:
 
 @dataclass(frozen=True)
 class TermMatch:
-    """How well the evidence covers one focus term: 1.0 literally, else the best word cosine."""
+    """How well the evidence covers one focus term: 1.0 literally, else the best word cosine.
+
+    For a name matched by its vector, ``rival`` is the cosine of the closest word of the
+    whole vocabulary that is neither the match nor a form of it: "Tehran" ~ "Iran" 0.74
+    with "Lebanon" at 0.53 is one place named two ways; "Syria" ~ "Lebanon" 0.74 with
+    "Middle East" at 0.68 and "Israel" at 0.67 is just a neighbour among neighbours.
+    """
 
     term: FocusTerm
     score: float
     match: str  # the evidence word that matched best ("" when nothing did)
+    rival: float = 0.0
+
+    def distinct(self, ratio: float) -> bool:
+        """Lowe's ratio test: the match is much closer than any rival (distances 1 - cosine)."""
+        return self.score >= 1.0 or (1.0 - self.score) <= ratio * (1.0 - self.rival)
 
 
 @dataclass(frozen=True)
@@ -208,8 +219,29 @@ def match_terms(
             continue
         similarities = matrix @ vector
         best = int(np.argmax(similarities))
-        out.append(TermMatch(term, float(similarities[best]), evidence.vocabulary_words[best]))
+        match = evidence.vocabulary_words[best]
+        rival = closest_rival(vectors, vector, (term.word, match)) if term.kind == "name" else 0.0
+        out.append(TermMatch(term, float(similarities[best]), match, rival))
     return out
+
+
+def closest_rival(vectors: WordVectors, vector: np.ndarray, words_of_match: Sequence[str], look: int = 32) -> float:
+    """The best cosine of ``vector`` with a vocabulary word that is no form of ``words_of_match``.
+
+    Forms are the words themselves, spellings of one word ("Korea"/"Korean") and phrases
+    sharing such a word ("North Korea"/"North Korean"): they are the same match, not a rival.
+    """
+    similarities = vectors.similarities(vector)
+    top = np.argpartition(-similarities, min(look, len(similarities) - 1))[:look]
+    for row in top[np.argsort(-similarities[top])]:
+        word = vectors.words[int(row)]
+        if not any(_same_name(word, other) for other in words_of_match):
+            return float(similarities[row])
+    return 0.0
+
+
+def _same_name(a: str, b: str) -> bool:
+    return any(same_word_by_spelling(x, y) or x == y for x in a.split() for y in b.split())
 
 
 def spelled_out(acronym: str, text: str) -> bool:

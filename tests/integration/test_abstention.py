@@ -19,6 +19,22 @@ def test_an_adjacent_topic_abstains_naming_what_is_missing(engine):
     assert answer.reason == "The documents do not mention Myanmar."
 
 
+def test_a_neighbouring_country_is_not_the_country_it_resembles(engine):
+    """Brazil's vector is close to Germany's, but as close to other countries: a neighbour, not a name for it."""
+    answer = engine.ask("What do the ministers say about Brazil?")
+    [brazil] = [m for m in answer.focus if m.term.text == "Brazil"]
+    assert brazil.score >= engine.focus_policy.name_match  # close enough by the cosine alone
+    assert answer.abstained
+    assert answer.reason == "The documents do not mention Brazil."
+
+
+def test_a_capital_standing_for_its_country_is_found(engine):
+    answer = engine.ask("What do the ministers want from Tokyo?")
+    assert not answer.abstained, answer.reason
+    [tokyo] = [m for m in answer.focus if m.term.text == "Tokyo"]
+    assert tokyo.match == "japan"
+
+
 def test_a_code_name_the_documents_lack_is_missing_even_if_its_parts_are_common(engine):
     answer = engine.ask("How does security_council.vote() work?")
     assert answer.abstained

@@ -11,6 +11,7 @@ from qa.focus import (
     Evidence,
     FocusTerm,
     TermMatch,
+    closest_rival,
     context_terms,
     focus_terms,
     match_terms,
@@ -177,3 +178,31 @@ def test_a_city_question_wants_a_city():
     assert answer_kind("In which city did the summit take place?") == "city"
     assert kind_phrase("In which city did the summit take place?", "city") == "a city"
     assert kind_phrase("How many ships were seized?", "count") == "a number of ships"
+
+
+def named(text: str, score: float, rival: float) -> TermMatch:
+    return TermMatch(FocusTerm(text, text.lower(), "name"), score, "", rival)
+
+
+def test_a_name_matched_by_vector_must_stand_out_from_its_rivals():
+    policy = FocusPolicy(name_match=0.7, name_ratio=0.8)
+    # a city named for its country: far closer than the next country (ratio 0.26 / 0.47 = 0.55)
+    assert missing_focus([named("Lisbon", 0.74, 0.53)], policy) == []
+    # one neighbour among neighbours (0.26 / 0.30 = 0.87): close, but not the same place
+    assert [m.term.text for m in missing_focus([named("Austria", 0.74, 0.70)], policy)] == ["Austria"]
+    assert named("Paris", 1.0, 0.9).distinct(0.8)  # found literally: no rival can matter
+
+
+def _unit(v):
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_the_closest_rival_is_no_form_of_the_match():
+    words = ["korea", "north korea", "north korean", "russia", "japan"]
+    matrix = np.stack([_unit([1, 0.1, 0]), _unit([1, 0, 0]), _unit([1, 0.05, 0]), _unit([0.6, 0.8, 0]),
+                       _unit([0.3, 0, 1])]).astype(np.float16)
+    vectors = WordVectors(words, matrix)
+    query = _unit([1, 0.02, 0])
+    rival = closest_rival(vectors, query, ("pyongyang", "north korea"))
+    assert rival == pytest.approx(float(_unit([0.6, 0.8, 0]) @ query), abs=1e-3)  # russia, not "korea"/"north korean"
