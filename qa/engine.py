@@ -46,15 +46,6 @@ class QuestionAnswerer(Protocol):
     @property
     def index(self) -> LoadedIndex: ...
 
-    def previous_sentence(self, sentence: ScoredSentence) -> ScoredSentence | None:
-        """The sentence before ``sentence`` in its paragraph, or ``None`` for a paragraph's first."""
-        ids = self.index.sentences_of_row.get(self.index.row_of[sentence.hit.paragraph.id], [])
-        starts = [self.index.sentences[i].start for i in ids]
-        if sentence.info.start not in starts or starts.index(sentence.info.start) == 0:
-            return None
-        before = self.index.sentences[ids[starts.index(sentence.info.start) - 1]]
-        return ScoredSentence(sentence.hit, before, 0.0, 0.0, 0.0, frozenset(), frozenset())
-
     def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer: ...
 
