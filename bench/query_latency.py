@@ -1,6 +1,8 @@
-"""Query latency on the bundled corpus: question in -> cited answer out, index loaded.
+"""Query latency: question in -> cited answer out, index loaded (the bundled corpus by default).
 
     python bench/query_latency.py [--gold FILE] [--rounds 5]
+    python bench/query_latency.py --corpus /tmp/pydocs --index /tmp/idx-pydocs \
+        --gold ../shared/eval/pydocs_dev.jsonl          # a documentation set, its index kept
 """
 from __future__ import annotations
 
@@ -29,12 +31,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--gold", default=str(Path(__file__).resolve().parents[2] / "shared/eval/dev.jsonl"))
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--corpus", help="folder of documents (default: the bundled corpus)")
+    parser.add_argument("--index", help="its index folder, built if missing (default: a temporary one)")
     args = parser.parse_args()
     gold = Path(args.gold)
     lines = gold.read_text().splitlines() if gold.exists() else []
     questions = [json.loads(line)["question"] for line in lines if line.strip()] or FALLBACK
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine.open(Settings.resolve(env={}, index=str(Path(tmp) / "index")))
+        engine = Engine.open(Settings.resolve(env={}, corpus=args.corpus, index=args.index or str(Path(tmp) / "index")))
         for q in questions[:5]:
             engine.ask(q)
         stages: dict[str, list[float]] = {}
