@@ -36,6 +36,7 @@ from index.vectors import StorePlan
 
 INSERT_BATCH = 2000  # rows per insert call: ~3 MB of 384-d vectors, far below gRPC's 64 MB message limit
 URI_FIX = "check --milvus-uri (or QA_MILVUS_URI) and QA_MILVUS_TOKEN"
+TOKEN_FIX = "set QA_MILVUS_TOKEN to a user:password (or an API key) that this server accepts"
 
 
 class MilvusStoreError(IndexFolderError):
@@ -76,9 +77,10 @@ class MilvusDatabase:
     """
 
     def __init__(self, uri: str, token: str = ""):
-        quiet_pymilvus()
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
+
+        quiet_pymilvus()  # after the import: importing pymilvus sets its logger's level (to WARNING)
 
         self.uri, self.public = uri, public_uri(uri)
         self._token = token
@@ -89,12 +91,25 @@ class MilvusDatabase:
                 raise MilvusStoreError(f"the Milvus Lite database {uri} is open in another process",
                                        hint="Milvus Lite serves one process at a time: stop the other one (e.g. qa serve), "
                                             "or use a Milvus server (--milvus-uri http://host:19530)") from e
-            raise MilvusStoreError(f"cannot open Milvus at {self.public}: {self.reason(e)}", hint=URI_FIX) from e
+            raise MilvusStoreError(f"cannot open Milvus at {self.public}: {self.reason(e)}", hint=self.fix(e)) from e
 
     def reason(self, error: Exception) -> str:
-        """A one-line reason for a pymilvus error, with any token masked."""
-        message = str(getattr(error, "message", "") or error).splitlines()[0] if str(error) else type(error).__name__
+        """A one-line reason for a pymilvus or gRPC error, with any token masked."""
+        import grpc
+
+        refused = _refused(error)
+        if refused is not None:
+            message = f"the server refused the token ({refused})"
+        elif isinstance(error, grpc.RpcError) and callable(getattr(error, "details", None)):  # passed through by pymilvus
+            message = f"{error.code().name}: {error.details()}"
+        else:
+            message = str(getattr(error, "message", "") or error).splitlines()[0] if str(error) else type(error).__name__
         return message.replace(self._token, "***") if self._token else message
+
+    @staticmethod
+    def fix(error: Exception) -> str:
+        """The hint for ``error``: the token when the server refused it, else the URI and the token."""
+        return TOKEN_FIX if _refused(error) is not None else URI_FIX
 
     def close(self) -> None:
         """Close the client (and, for Milvus Lite, its in-process server and lock)."""
@@ -103,6 +118,29 @@ class MilvusDatabase:
             from milvus_lite.server_manager import server_manager_instance
 
             server_manager_instance.release_server(self.uri)
+
+
+def _refused(error: BaseException) -> str | None:
+    """The server's words if ``error`` (or what caused it) is a gRPC UNAUTHENTICATED or PERMISSION_DENIED, else None.
+
+    A Milvus server with authentication answers every call made with a wrong token so
+    (its proxy's authentication interceptor: "auth check failure, please check username
+    and password are correct"); pymilvus turns it into "Fail connecting to server" when
+    connecting and passes it through as a raw ``grpc.RpcError`` on later calls.
+    """
+    import grpc
+
+    seen: BaseException | None = error
+    for _ in range(8):  # the cause chain is short; bounded in case of a cycle
+        if seen is None:
+            break
+        code = getattr(seen, "code", None)
+        if isinstance(seen, grpc.RpcError) and callable(code) and code() in (grpc.StatusCode.UNAUTHENTICATED,
+                                                                               grpc.StatusCode.PERMISSION_DENIED):
+            details = getattr(seen, "details", None)
+            return (details() if callable(details) else "") or code().name
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _locked(database: Path) -> bool:
@@ -126,7 +164,10 @@ def _locked(database: Path) -> bool:
 
 
 def quiet_pymilvus() -> None:
-    """Silence pymilvus' own error log: it prints tracebacks, and every error is reported here as one line."""
+    """Silence pymilvus' own error log: it prints tracebacks, and every error is reported here as one line.
+
+    Call it after importing pymilvus, whose import configures the ``pymilvus`` logger.
+    """
     for name in ("pymilvus", "milvus_lite"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
@@ -324,13 +365,14 @@ class MilvusVectorStore:
 
     def _call(self, method: str, **kwargs):
         """``client.<method>(**kwargs)``, with pymilvus errors turned into one-line :class:`MilvusStoreError`."""
+        import grpc
         from pymilvus.exceptions import MilvusException
 
         try:
             return getattr(self.database.client, method)(**kwargs)
-        except MilvusException as e:
+        except (MilvusException, grpc.RpcError) as e:  # pymilvus passes some gRPC errors through (e.g. UNAUTHENTICATED)
             raise MilvusStoreError(f"Milvus at {self.database.public} failed ({method} on {self.collection}): "
-                                   f"{self.database.reason(e)}", hint=URI_FIX) from e
+                                   f"{self.database.reason(e)}", hint=self.database.fix(e)) from e
 
 
 def new_collection_name(name: str) -> str:

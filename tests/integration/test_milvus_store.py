@@ -1,11 +1,12 @@
 """The Milvus vector store on the real engine (Milvus Lite, and its gRPC server standing in for a Milvus server).
 
 Same answers as FAISS, incremental re-indexing, the atomic-swap guarantee, and the
-errors a user can meet (store mismatch, bad URI, unreachable server, missing collection,
+errors a user can meet (store mismatch, bad URI, unreachable server, refused token, missing collection,
 another dimension, a database open in another process): one ``error:`` line each.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -220,6 +221,69 @@ def test_an_unreachable_server_is_one_error_line_without_the_token(tmp_path):
                  env_extra={"QA_MILVUS_TOKEN": "root:s3cret-token"})
     one_error(result, f"cannot open Milvus at {uri}", "QA_MILVUS_TOKEN")
     assert "s3cret" not in result.stderr + result.stdout
+
+
+# What a Milvus server with authentication answers a wrong token, on every call, Connect included
+# (status.Error(codes.Unauthenticated, ...) in its proxy's AuthenticationInterceptor).
+AUTH_FAILURE = "auth check failure, please check username and password are correct"
+
+
+@pytest.fixture(params=["every call", "after connecting"])
+def refusing_server(request):
+    """A real gRPC server on the Milvus service that refuses calls with the status a Milvus server gives a wrong token.
+
+    Milvus Lite has no authentication (``milvus-lite server`` serves an insecure port and
+    ignores the ``authorization`` header), and Docker cannot run here. "every call" is what
+    a server with authentication does; "after connecting" accepts Connect and refuses the
+    rest, as a server does when the token is revoked while connected (pymilvus passes that
+    status through as a raw grpc.RpcError). Yields the URI and the (method, authorization
+    header) of every call it received.
+    """
+    from concurrent import futures
+
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2
+
+    calls: list[tuple[str, str]] = []
+
+    def connect(req, context):
+        return milvus_pb2.ConnectResponse(status=common_pb2.Status(code=0), identifier=1)
+
+    def refuse(req, context):
+        context.abort(grpc.StatusCode.UNAUTHENTICATED, AUTH_FAILURE)
+
+    class Refusing(grpc.GenericRpcHandler):
+        def service(self, details):
+            calls.append((details.method, dict(details.invocation_metadata).get("authorization", "")))
+            if request.param == "after connecting" and details.method.endswith("/Connect"):
+                return grpc.unary_unary_rpc_method_handler(
+                    connect, request_deserializer=milvus_pb2.ConnectRequest.FromString,
+                    response_serializer=milvus_pb2.ConnectResponse.SerializeToString)
+            return grpc.unary_unary_rpc_method_handler(refuse)
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    server.add_generic_rpc_handlers((Refusing(),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}", calls
+    finally:
+        server.stop(grace=None)
+
+
+def test_a_refused_token_is_one_error_line_naming_qa_milvus_token(tmp_path, refusing_server):
+    uri, calls = refusing_server
+    token = "root:wr0ng-s3cret"
+    result = run("index", "--store", "milvus", "--milvus-uri", uri, "--index", str(tmp_path / "index"),
+                 env_extra={"QA_MILVUS_TOKEN": token})
+    error = one_error(result, f"Milvus at {uri}", f"the server refused the token ({AUTH_FAILURE})",
+                      "set QA_MILVUS_TOKEN to a user:password (or an API key) that this server accepts")
+    assert "s3cret" not in result.stderr + result.stdout
+    assert not (tmp_path / "index").exists()
+    # The token reached the server as Milvus reads it: base64 of user:password in the authorization header.
+    assert calls[0] == ("/milvus.proto.milvus.MilvusService/Connect", base64.b64encode(token.encode()).decode())
+    if len(calls) > 1:  # connected, then refused at the first call on a collection
+        assert "failed (" in error
 
 
 def _collection_with_another_dimension(folder: Path, drop_only: bool) -> str:
