@@ -214,7 +214,8 @@ class Engine:
         evidence_docs = frozenset(h.paragraph.doc for h in evidence_hits)
         evidence = Evidence.of((t for h in evidence_hits for t in (h.paragraph.text, h.paragraph.section, h.paragraph.title)),
                                self.index.words, lambda term: self.index.term_in_documents(term, evidence_docs))
-        focus = match_terms(terms, evidence, self.index.words, dict(zip(unknown, vectors[1:])), acronyms)
+        focus = match_terms(terms, evidence, self.index.words, dict(zip(unknown, vectors[1:])), acronyms,
+                            rival_from=self.focus_policy.name_match)
         missing = missing_focus(focus, self.focus_policy)
         best = max((h.dense for h in evidence_hits), default=0.0)
         typical = self.index.typical_similarity(self.focus_policy.off_domain_percentile)

@@ -184,12 +184,15 @@ def match_terms(
     vectors: WordVectors,
     question_vectors: dict[str, np.ndarray],
     acronyms: dict[str, frozenset[str]] | None = None,
+    rival_from: float = 0.0,
 ) -> list[TermMatch]:
     """Score each focus term against ``evidence``.
 
     ``question_vectors`` holds vectors for question words the vocabulary lacks (encoded
     with the question); ``acronyms`` maps an acronym the evidence may use to the stems
     of the question's words it stands for ("UNSCR" covers "security", "council", ...).
+    A name matched by its vector at ``rival_from`` or more gets its closest rival (a
+    weaker one is missing anyway, and the rival costs a pass over the vocabulary).
     """
     # Only an acronym written in capitals counts: "aim" is no abbreviation of "artificial intelligence military".
     covered_by_acronym = {s for a, stems in (acronyms or {}).items() if a in evidence.acronyms for s in stems}
@@ -220,8 +223,9 @@ def match_terms(
         similarities = matrix @ vector
         best = int(np.argmax(similarities))
         match = evidence.vocabulary_words[best]
-        rival = closest_rival(vectors, vector, (term.word, match)) if term.kind == "name" else 0.0
-        out.append(TermMatch(term, float(similarities[best]), match, rival))
+        score = float(similarities[best])
+        rival = closest_rival(vectors, vector, (term.word, match)) if term.kind == "name" and score >= rival_from else 0.0
+        out.append(TermMatch(term, score, match, rival))
     return out
 
 
@@ -232,6 +236,8 @@ def closest_rival(vectors: WordVectors, vector: np.ndarray, words_of_match: Sequ
     sharing such a word ("North Korea"/"North Korean"): they are the same match, not a rival.
     """
     similarities = vectors.similarities(vector)
+    if not len(similarities):
+        return 0.0
     top = np.argpartition(-similarities, min(look, len(similarities) - 1))[:look]
     for row in top[np.argsort(-similarities[top])]:
         word = vectors.words[int(row)]
