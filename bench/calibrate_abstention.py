@@ -11,6 +11,9 @@ they are only reported, never used to choose a setting:
 
     python bench/calibrate_abstention.py --pydocs /tmp/pydocs --extra bench/data/heldout_seed.jsonl
 
+``--model DIR`` sweeps another embedding model (its own indexes: give it an ``--index-dir``
+of its own); the thresholds are cosines of that model's word vectors.
+
 Every question is asked once with the focus check switched off, keeping how each focus
 word matched the evidence; the focus thresholds are then swept offline. Printed:
 
@@ -113,9 +116,9 @@ def describe(policy: FocusPolicy) -> str:
             f"p{policy.off_domain_percentile:.0f}")
 
 
-def engine_for(corpus: Path, index: Path) -> Engine:
-    """An engine over ``corpus``, its index built at ``index`` if missing."""
-    return Engine.open(Settings.resolve(env={}, corpus=str(corpus), index=str(index)), progress=True)
+def engine_for(corpus: Path, index: Path, model: str | None = None) -> Engine:
+    """An engine over ``corpus`` with ``model`` (default: the default model), its index built at ``index`` if missing."""
+    return Engine.open(Settings.resolve(env={}, corpus=str(corpus), index=str(index), model=model), progress=True)
 
 
 def main() -> None:
@@ -125,13 +128,14 @@ def main() -> None:
     parser.add_argument("--pydocs", help="a corpus laid out by pydocs_corpus.py (adds pydocs_dev.jsonl)")
     parser.add_argument("--extra", action="append", default=[], metavar="GOLD",
                         help="another gold file on the bundled corpus (e.g. bench/data/heldout_seed.jsonl)")
+    parser.add_argument("--model", help="the embedding model (name or folder; default: the default model)")
     args = parser.parse_args()
     base = Path(args.index_dir)
-    seed = engine_for(default_corpus_dir(), base / "seed")
+    seed = engine_for(default_corpus_dir(), base / "seed", args.model)
     files = {name: (seed, read_gold(EVAL / f"{name}.jsonl")) for name in ("dev", "topical_dev")}
     files.update({Path(extra).stem: (seed, read_gold(Path(extra))) for extra in args.extra})
     if args.pydocs:
-        files["pydocs_dev"] = (engine_for(Path(args.pydocs), base / "pydocs"), read_gold(EVAL / "pydocs_dev.jsonl"))
+        files["pydocs_dev"] = (engine_for(Path(args.pydocs), base / "pydocs", args.model), read_gold(EVAL / "pydocs_dev.jsonl"))
     observed = {name: observe(engine, items) for name, (engine, items) in files.items()}
     current = FocusPolicy()
 

@@ -2,10 +2,11 @@
 
 Layout of one export (``<cache>/citeqa/encoders/<fingerprint>/``)::
 
-    model.onnx       the transformer: token ids -> last hidden states
+    model.onnx       the transformer: token ids -> last hidden states (its inputs are the
+                     model's: input_ids, attention_mask and, for BERT-likes, token_type_ids)
     tokenizer.json   the model's tokenizer, for the ``tokenizers`` library
-    export.json      format, model, fingerprint, dimension, token limit, graph size, and
-                     the sentence-transformers vector of a probe text
+    export.json      format, model, fingerprint, dimension, token limit, input names, graph
+                     size, and the sentence-transformers vector of a probe text
 
 Writing an export needs PyTorch and sentence-transformers (done when an index is built,
 or the first time a question needs it); reading one needs ONNX Runtime and
@@ -28,7 +29,6 @@ import numpy as np
 
 from index.atomic import replace_dir
 from index.encoder import PooledEncoder
-from index.tokens import INPUTS
 
 EXPORT_FORMAT = 1
 GRAPH, TOKENIZER, META = "model.onnx", "tokenizer.json", "export.json"
@@ -118,7 +118,7 @@ def write_export(model: Any, name: str, fingerprint: str, *, threads: int | None
     """
     import torch
 
-    from index.torch_encoder import LastHiddenState
+    from index.torch_encoder import LastHiddenState, transformer_inputs
 
     folder = export_folder(fingerprint)
     try:
@@ -128,16 +128,18 @@ def write_export(model: Any, name: str, fingerprint: str, *, threads: int | None
         raise ExportProblem(f"cannot write the ONNX export of {name} into {folder.parent} ({e.strerror})") from e
     try:
         transformer = model[0]
-        example = torch.ones((1, 8), dtype=torch.long)
-        axes = {axis: {0: "batch", 1: "tokens"} for axis in (*INPUTS, "hidden")}
+        inputs = transformer_inputs(model)
+        example = tuple((torch.zeros if name == "token_type_ids" else torch.ones)((1, 8), dtype=torch.long)
+                        for name in inputs)
+        axes = {axis: {0: "batch", 1: "tokens"} for axis in (*inputs, "hidden")}
         with torch.inference_mode(False), torch.no_grad():
             import warnings
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                torch.onnx.export(LastHiddenState(transformer.auto_model).eval(),
-                                  (example, example, torch.zeros_like(example)), str(work / GRAPH), dynamo=False,
-                                  input_names=list(INPUTS),
+                torch.onnx.export(LastHiddenState(transformer.auto_model, inputs).eval(),
+                                  example, str(work / GRAPH), dynamo=False,
+                                  input_names=list(inputs),
                                   output_names=["hidden"], dynamic_axes=axes, opset_version=17)
         transformer.tokenizer.backend_tokenizer.save(str(work / TOKENIZER))
         probe = model.encode([PROBE], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0]
@@ -148,6 +150,7 @@ def write_export(model: Any, name: str, fingerprint: str, *, threads: int | None
             "dimension": int(probe.shape[0]),
             "max_length": int(transformer.max_seq_length),
             "pad_id": int(transformer.tokenizer.pad_token_id or 0),
+            "inputs": list(inputs),  # for people: the runtime takes the names from the graph itself
             "graph_bytes": (work / GRAPH).stat().st_size,
             "graph_sha256": _sha256(work / GRAPH),
             "exporter": {"torch": torch.__version__, "onnx": _version("onnx"), "opset": 17},

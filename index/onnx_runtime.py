@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.tokens import configured, tokenize, unpadded
+from index.tokens import configured, model_inputs, tokenize, unpadded
 
 
 def available() -> bool:
@@ -46,6 +46,9 @@ class OnnxBackend:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        # The graph's own input names (MiniLM's export takes token type ids, MPNet's does not);
+        # ValueError for a graph this project did not write.
+        self.inputs = model_inputs([i.name for i in self._session.get_inputs()])
 
     def token_embeddings(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """See :class:`index.encoder.TokenBackend`; several texts run as one padded batch.
@@ -54,5 +57,5 @@ class OnnxBackend:
         text's rows equal the text run alone (to float rounding, ~1e-7). Worth it for many
         short texts (a vocabulary: 0.3 instead of 2.7 ms a word).
         """
-        batch = tokenize(self._tokenizer, texts, self._pad_id)
+        batch = tokenize(self._tokenizer, texts, self._pad_id, self.inputs)
         return unpadded(self._session.run(None, batch.feed)[0], batch)

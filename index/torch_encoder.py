@@ -4,7 +4,9 @@
 the engine calls it only when no usable ONNX export exists (index/export.py). A
 mean-pooled BERT-like model is run by ONNX Runtime from its export (written here the
 first time) or, with ``runtime="torch"``, by PyTorch; both pool in index/encoder.py, so
-their vectors agree to 1e-6. Other models are encoded by sentence-transformers itself.
+their vectors agree to 1e-6. The transformer's inputs are the ones its tokenizer makes
+(BERT and MiniLM take token type ids, MPNet does not). Other models are encoded by
+sentence-transformers itself.
 """
 from __future__ import annotations
 
@@ -20,23 +22,33 @@ from corpus.errors import SettingsError
 from index import onnx_runtime
 from index.encoder import DEFAULT_MODEL, Encoder, PooledEncoder, check_runtime, resolve_model_path
 from index.export import ExportProblem, model_fingerprint, open_export, write_export
-from index.tokens import INPUTS, configured, tokenize, unpadded
+from index.tokens import configured, model_inputs, tokenize, unpadded
 
 
 class LastHiddenState(torch.nn.Module):
     """A Hugging Face BERT-like model reduced to what pooling needs: ids in, last hidden states out.
 
     Traced by PyTorch for the one-question path and exported to ONNX, from this one definition.
+    ``inputs`` are the model's input names (:func:`index.tokens.model_inputs`), in the
+    order the positional arguments of :meth:`forward` come.
     """
 
-    def __init__(self, model: Any):
+    def __init__(self, model: Any, inputs: tuple[str, ...]):
         super().__init__()
         self.model = model
+        self.inputs = inputs
 
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        """The model's last hidden states, ``(texts, tokens, dimension)``."""
-        return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+    def forward(self, *tensors):
+        """The model's last hidden states, ``(texts, tokens, dimension)``, from one tensor per input."""
+        return self.model(**dict(zip(self.inputs, tensors))).last_hidden_state
+
+
+def transformer_inputs(st_model: Any) -> tuple[str, ...]:
+    """The input names of a sentence-transformers model's transformer: what its tokenizer makes.
+
+    Raises ``ValueError`` for a model this project cannot feed (see :func:`index.tokens.model_inputs`).
+    """
+    return model_inputs(list(st_model.tokenizer.model_input_names))
 
 
 class TorchBackend:
@@ -49,7 +61,8 @@ class TorchBackend:
 
         transformer = model[0]
         self.batch_size = batch_size
-        self._module = LastHiddenState(transformer.auto_model).eval()
+        self._inputs = transformer_inputs(model)
+        self._module = LastHiddenState(transformer.auto_model, self._inputs).eval()
         self._traced: Any = None  # the traced forward pass for one text, False once tracing failed
         self._batch_threads = torch.get_num_threads()
         # A private copy: configuring the model's own tokenizer would change what it does elsewhere.
@@ -59,8 +72,8 @@ class TorchBackend:
 
     def token_embeddings(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """See :class:`index.encoder.TokenBackend`."""
-        batch = tokenize(self._tokenizer, texts, self._pad_id)
-        args = tuple(torch.from_numpy(batch.feed[name]) for name in INPUTS)
+        batch = tokenize(self._tokenizer, texts, self._pad_id, self._inputs)
+        args = tuple(torch.from_numpy(batch.feed[name]) for name in self._inputs)
         with torch.inference_mode():
             if len(texts) == 1:
                 # One short question on 2+ threads is slower, and under CPU contention from other
@@ -144,7 +157,7 @@ def load_encoder(model: str = DEFAULT_MODEL, *, runtime: str = "onnx", threads: 
     if not dimension:
         raise SettingsError(f"model {model!r} at {path} does not say how long its vectors are")
     fingerprint = model_fingerprint(path)
-    if not _mean_pooled_bert(st_model):
+    if not _mean_pooled(st_model):
         return SentenceTransformerEncoder(st_model, model, fingerprint)
     if runtime == "onnx" and onnx_runtime.available():
         try:
@@ -160,10 +173,13 @@ def load_encoder(model: str = DEFAULT_MODEL, *, runtime: str = "onnx", threads: 
                          fingerprint=fingerprint)
 
 
-def _mean_pooled_bert(st_model: Any) -> bool:
-    """True for Transformer → mean Pooling (→ Normalize) over a model that takes token type ids."""
+def _mean_pooled(st_model: Any) -> bool:
+    """True for Transformer → mean Pooling (→ Normalize) over a model whose inputs this project can feed."""
     modules = [type(m).__name__ for m in st_model]
+    try:
+        transformer_inputs(st_model)
+    except (ValueError, AttributeError):  # other inputs (images, ...), or no tokenizer
+        return False
     return (modules[:2] == ["Transformer", "Pooling"]
-            and "token_type_ids" in st_model.tokenizer.model_input_names
             and getattr(st_model[1], "pooling_mode", None) == "mean"
             and modules[2:] in ([], ["Normalize"]))
