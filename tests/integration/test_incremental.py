@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 
@@ -11,6 +12,7 @@ from qa.engine import Engine
 from qa.indexing import update_index
 from qa.settings import Settings
 
+HARBOUR = Path(__file__).parent.parent / "data" / "harbour.txt"  # a third document, added between runs
 
 class CountingEncoder:
     """The real encoder, counting the paragraphs (``texts``) and the vocabulary words (``words``) it embeds."""
@@ -28,13 +30,6 @@ class CountingEncoder:
         return self.real.encode_with_spans(texts, spans, progress=progress)
 
 
-NEW_DOC = """Harbour Report
-
-The harbour authority opened a third container terminal in March, raising capacity to nine million containers a year.
-
-Dredging of the northern channel will finish next spring, allowing larger ships to dock.
-"""
-
 
 def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, annotator):
     corpus = tmp_path / "docs"
@@ -47,7 +42,7 @@ def test_add_edit_delete_between_runs_equals_a_full_rebuild(tmp_path, encoder, a
     before = load_index(settings.index)
     untouched_ids = [p.id for p in before.paragraphs if p.doc.startswith("000_")]
 
-    (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
+    shutil.copy(HARBOUR, corpus / "harbour.txt")
     small = corpus / "002_9584fc23a3ef617f.txt"
     small.write_text(small.read_text("utf-8").replace("Thirty countries", "Thirty-one countries"), "utf-8")
     counting.texts = counting.words = 0

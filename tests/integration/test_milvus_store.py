@@ -31,6 +31,7 @@ from qa.settings import Settings  # noqa: E402
 
 QA = str(Path(sys.executable).with_name("qa"))
 DATA = Path(__file__).parent.parent / "data"
+HARBOUR = DATA / "harbour.txt"  # a third document, added by the incremental re-index tests
 # The shared dev set when this checkout sits beside it; the bundled questions always.
 DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
 MILVUS = StoreChoice("milvus")
@@ -113,13 +114,6 @@ def test_the_milvus_index_records_its_store_and_holds_the_faiss_vectors(milvus_i
         milvus.close()
 
 
-NEW_DOC = """Harbour Report
-
-The harbour authority opened a third container terminal in March, raising capacity to nine million containers a year.
-
-Dredging of the northern channel will finish next spring, allowing larger ships to dock.
-"""
-
 
 def test_add_edit_delete_re_index_incrementally_and_equal_faiss(tmp_path, encoder, annotator):
     corpus = tmp_path / "docs"
@@ -128,7 +122,7 @@ def test_add_edit_delete_re_index_incrementally_and_equal_faiss(tmp_path, encode
     faiss = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "faiss"))
     assert update_index(milvus, encoder, annotator=annotator).changes["added"] == 2
 
-    (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
+    shutil.copy(HARBOUR, corpus / "harbour.txt")
     small = corpus / "002_9584fc23a3ef617f.txt"
     small.write_text(small.read_text("utf-8").replace("Thirty countries", "Thirty-one countries"), "utf-8")
     second = update_index(milvus, encoder, annotator=annotator)
