@@ -162,12 +162,9 @@ class Engine:
         """
         hit = sentence.hit
         row = self.index.row_of[hit.paragraph.id]
-        ids = self.index.sentences_of_row.get(row, [])
-        starts = [self.index.sentences[i].start for i in ids]
-        if sentence.info.start in starts:
-            at = starts.index(sentence.info.start)
-            if at + 1 < len(ids):
-                return ScoredSentence(hit, self.index.sentences[ids[at + 1]], 0.0, 0.0, 0.0, frozenset(), frozenset())
+        after = self._in_paragraph(sentence, +1)
+        if after is not None:
+            return after
         following = row + 1
         if following >= len(self.index.paragraphs) or self.index.paragraphs[following].doc != hit.paragraph.doc:
             return None
@@ -179,12 +176,18 @@ class Engine:
 
     def previous_sentence(self, sentence: ScoredSentence) -> ScoredSentence | None:
         """The sentence before ``sentence`` in its paragraph, or ``None`` for a paragraph's first."""
+        return self._in_paragraph(sentence, -1)
+
+    def _in_paragraph(self, sentence: ScoredSentence, step: int) -> ScoredSentence | None:
+        """The sentence ``step`` places from ``sentence`` in its own paragraph, or ``None`` past either end."""
         ids = self.index.sentences_of_row.get(self.index.row_of[sentence.hit.paragraph.id], [])
         starts = [self.index.sentences[i].start for i in ids]
-        if sentence.info.start not in starts or starts.index(sentence.info.start) == 0:
+        if sentence.info.start not in starts:
             return None
-        before = self.index.sentences[ids[starts.index(sentence.info.start) - 1]]
-        return ScoredSentence(sentence.hit, before, 0.0, 0.0, 0.0, frozenset(), frozenset())
+        at = starts.index(sentence.info.start) + step
+        if not 0 <= at < len(ids):
+            return None
+        return ScoredSentence(sentence.hit, self.index.sentences[ids[at]], 0.0, 0.0, 0.0, frozenset(), frozenset())
 
     def ask(self, question: str, k: int | None = None, docs: Sequence[str] | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:
