@@ -68,6 +68,11 @@ class ScoredSentence:
         """The sentence, verbatim from its paragraph."""
         return self.hit.paragraph.text[self.info.start : self.info.end]
 
+    @property
+    def place(self) -> tuple[str, int]:
+        """Where the sentence is: its paragraph's id and its start in it (one sentence, however scored)."""
+        return self.hit.paragraph.id, self.info.start
+
 
 def score_sentences(
     question_terms: list[str],
@@ -179,25 +184,22 @@ def complete_lead_ins(
     Continuations count towards ``max_sentences``, but a lead-in is never cut from its
     continuation (so an answer may hold one sentence more).
     """
-    def key(s: ScoredSentence) -> tuple[str, int]:
-        return s.hit.paragraph.id, s.info.start
-
     out: list[ScoredSentence] = []
     placed: set[tuple[str, int]] = set()
     for s in chosen:
         if len(out) >= max_sentences:
             break
-        if key(s) in placed:
+        if s.place in placed:
             continue
         out.append(s)
-        placed.add(key(s))
+        placed.add(s.place)
         if not s.text.rstrip().endswith(":"):
             continue
         follow = next_of(s)
-        if follow is None or key(follow) in placed or len(follow.text) > max_chars:
+        if follow is None or follow.place in placed or len(follow.text) > max_chars:
             continue
         out.append(follow)
-        placed.add(key(follow))
+        placed.add(follow.place)
     return out
 
 
@@ -229,22 +231,19 @@ def complete_references(
     itself is left out (it would not say what "this" is either). Added sentences do not
     count towards the answer's length: they belong to the sentence they explain.
     """
-    def key(s: ScoredSentence) -> tuple[str, int]:
-        return s.hit.paragraph.id, s.info.start
-
     out: list[ScoredSentence] = []
     placed: set[tuple[str, int]] = set()
     for s in chosen:
-        if key(s) in placed:
+        if s.place in placed:
             continue
         if points_back(s.text):
             before = previous_of(s)
-            if (before is not None and key(before) not in placed and len(before.text) <= max_chars
+            if (before is not None and before.place not in placed and len(before.text) <= max_chars
                     and not points_back(before.text)):
                 out.append(before)
-                placed.add(key(before))
+                placed.add(before.place)
         out.append(s)
-        placed.add(key(s))
+        placed.add(s.place)
     return out
 
 
