@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.entries import defining_rows
 from index.lexical import tokenize
 from index.store import LoadedIndex
 from index.types import Hit
@@ -28,10 +29,11 @@ class FusionWeights:
     dense: float = 0.85
     paragraph: float = 0.4
     candidates: int = 100
+    entry: float = 0.3  # added to a reference entry that defines a name the question gives (index.entries)
 
     def __post_init__(self):
-        if not (0.0 <= self.dense <= 1.0 and 0.0 <= self.paragraph <= 1.0):
-            raise ValueError("dense and paragraph weights must be within [0, 1]")
+        if not (0.0 <= self.dense <= 1.0 and 0.0 <= self.paragraph <= 1.0 and self.entry >= 0.0):
+            raise ValueError("dense and paragraph weights must be within [0, 1], entry at least 0")
         if self.candidates < 1:
             raise ValueError("candidates must be at least 1")
 
@@ -52,25 +54,31 @@ class HybridSearcher:
         return term in self.index.bm25.vocab_dict
 
     def search(self, query_vector: np.ndarray, query: str, k: int, extra_terms: Iterable[str] = (),
-               docs: Sequence[str] | None = None) -> list[Hit]:
+               docs: Sequence[str] | None = None, names: Sequence[str] = ()) -> list[Hit]:
         """Top-``k`` hits for ``query`` whose embedding is ``query_vector`` (unit, 1-D).
 
         ``extra_terms`` are stemmed tokens added to the lexical query (e.g. acronyms
         of phrases the question spells out). ``docs`` (document ids) restricts the
         search to those documents: both the dense and the lexical side only ever look
         at their rows, so up to ``k`` hits come back from them, as many as without it.
+        ``names`` are code names and options the question gives ("json.dumps", "-O"):
+        the reference entries defining them join the candidates and score ``entry`` more.
         """
         qv = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
         scope = None if docs is None else _Scope(*self.index.document_rows(docs))
         paragraph, sentence = self._dense_scores(qv, scope)
         lexical = self._lexical_scores(tokenize(query) + list(extra_terms), scope)
-        rows = set(paragraph) | set(sentence) | set(lexical)
+        entries = defining_rows(self.index.entries, names) if names else set()
+        if entries and scope is not None:
+            allowed = scope.mask(len(self.index.paragraphs))
+            entries = {r for r in entries if allowed[r]}
+        rows = set(paragraph) | set(sentence) | set(lexical) | entries
         self._complete(qv[0], rows, paragraph, sentence)
         a = self.weights.paragraph
         dense = {r: a * paragraph[r] + (1 - a) * sentence[r] for r in rows}
-        w = self.weights.dense
+        w, e = self.weights.dense, self.weights.entry
         fused = sorted(
-            ((w * dense[r] + (1 - w) * lexical.get(r, 0.0), r) for r in rows),
+            ((w * dense[r] + (1 - w) * lexical.get(r, 0.0) + (e if r in entries else 0.0), r) for r in rows),
             key=lambda pair: (-pair[0], pair[1]),
         )[:k]
         paragraphs = self.index.paragraphs

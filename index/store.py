@@ -35,6 +35,7 @@ from index.annotate import Annotator
 from index.atomic import replace_dir
 from index.backends import OpenStores, StoreBuild, StoreChoice, open_stores
 from index.encoder import Encoder, SpanEncoder
+from index.entries import entry_table
 from index.errors import IndexFolderError
 from index.lexical import tokenize
 from index.lock import build_lock
@@ -500,9 +501,15 @@ class LoadedIndex:
         """Sentence index -> the row of its paragraph, as an array (for vectorised look-ups)."""
         return self.sentences.rows.astype(np.int64)
 
+    @cached_property
+    def entries(self) -> dict[str, list[int]]:
+        """Name -> rows of the reference entries defining it ("textwrap.dedent", "-o"; index.entries)."""
+        return entry_table(p.text for p in self.paragraphs)
+
     def build_lookups(self) -> None:
-        """Build the cached look-up tables (rows, sentences, idf) now instead of on first use."""
+        """Build the cached look-up tables (rows, sentences, idf, entries) now instead of on first use."""
         _ = self._idf_of_term_id, self.sentences_of_row, self.row_of, self.sentence_paragraph_rows, self._ranges
+        _ = self.entries
 
     @cached_property
     def _idf_of_term_id(self) -> np.ndarray:

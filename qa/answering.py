@@ -156,16 +156,24 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
             return [], "The closest passages are too weakly related to the question."
     chosen = [first]
     covered = set(first.covered)
+    said = {_same_text(first.text)}
     for s in scored:
         if len(chosen) >= policy.max_sentences or s.score < policy.follow_ratio * first.score:
             break
         if s is first or not s.topical:
             continue  # a sentence that only shares the document's name is not on topic
+        if _same_text(s.text) in said:
+            continue  # documentation repeats itself (json.load and json.loads): say it once
         if kind is not None and not _has_kind(s, kind, question):
             continue  # "how many ...?": a further sentence must state a count too, not just the topic
         chosen.append(s)
         covered |= s.covered
     return chosen, ""
+
+
+def _same_text(sentence: str) -> str:
+    """A sentence as compared for repeats: case and whitespace runs do not matter."""
+    return " ".join(sentence.split()).casefold()
 
 
 def complete_lead_ins(

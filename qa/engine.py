@@ -10,6 +10,7 @@ import numpy as np
 from corpus.errors import QuestionError
 from corpus.types import Paragraph
 from index.encoder import Encoder, resolve_model_path
+from index.entries import question_options
 from index.errors import IndexFolderError
 from index.export import ExportProblem, model_fingerprint, open_export
 from index.lexical import initialisms, tokenize
@@ -210,8 +211,9 @@ class Engine:
         query_vector = vectors[0]
         encoded = time.perf_counter()
         acronyms = initialisms(question, self.searcher.has_term)
+        names = [t.word for t in terms if t.kind == "identifier"] + question_options(question)
         hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms,
-                                    within or None)
+                                    within or None, names)
         searched = time.perf_counter()
         evidence_hits = hits[: self.policy.answer_passages]
         evidence_docs = frozenset(h.paragraph.doc for h in evidence_hits)

@@ -61,3 +61,18 @@ def test_the_index_records_its_model_and_counts(docs_engine):
     index = load_index(docs_engine.settings.index)
     assert index.manifest.counts["documents"] == 2
     assert len(index.words) > 0
+
+
+def test_a_question_naming_an_option_finds_its_entry(docs_engine):
+    # On meaning and words, "stations" pulls the loading section first (it is third
+    # without the entry look-up); the question names the option, so its entry leads.
+    answer = docs_engine.ask("When should I use --station?", k=3)
+    assert answer.passages[0].paragraph.text.startswith("-s NAME, --station=NAME: Predict for the station")
+    answer = docs_engine.ask("What does the -q option do?", k=3)
+    assert answer.passages[0].paragraph.text.startswith("-q: Print nothing but the times")
+
+
+def test_a_question_naming_a_function_finds_the_entry_defining_it(docs_engine):
+    answer = docs_engine.ask("What does tidepool.load_stations() return?", k=3)
+    assert answer.passages[0].paragraph.text.startswith("tidepool.load_stations(source")
+    assert "Station" in answer.text

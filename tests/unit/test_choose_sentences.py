@@ -118,3 +118,12 @@ def test_where_over_passages_with_places_still_wants_one():
     assert chosen == [met]
     weak = ScoredSentence(met.hit, met.info, 0.8, 0.1, 0.8, frozenset(), frozenset())  # covers nothing asked
     assert choose_sentences("Where did the ministers meet?", [weak], AnswerPolicy()) == ([], "No passage states a place.")
+
+
+def test_a_sentence_two_entries_share_is_said_once():
+    # Two API entries of one page end with the same sentence; the answer says it once.
+    raised = "If the data is not valid, a DecodeError is raised."
+    first, repeat, other = scored(raised, 0.90, number=1), scored(raised, 0.89, number=2), scored(
+        "Decoding stops at the first  error.", 0.88, number=3)
+    chosen, _ = choose_sentences("What is raised for invalid data?", [first, repeat, other], AnswerPolicy())
+    assert [s.hit.paragraph.id for s in chosen] == ["g.html#p1", "g.html#p3"]

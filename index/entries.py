@@ -1,0 +1,76 @@
+"""Reference entries: the names an API or option entry of a documentation page defines.
+
+The HTML reader keeps a Sphinx definition as one paragraph, "signature: description"
+("textwrap.dedent(text): Remove any common leading whitespace ...", "-O: Remove
+assert statements ..."). A question that names that very function or option
+("What does textwrap.dedent do?", "What does -O remove?") is about that entry, but
+the entry need not rank first on meaning: every paragraph of the textwrap page is
+about wrapping text, and BM25 drops a one-letter token like "o". Looking the names up
+directly fixes both (index.search).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+# What may stand before the name in a Sphinx signature ("class", "@" of a decorator, ...).
+_QUALIFIERS = r"(?:(?:class|exception|async|abstractmethod|classmethod|staticmethod|coroutine|awaitable|property)\s+)*@?"
+_NAME = re.compile(rf"{_QUALIFIERS}(?P<name>[A-Za-z_][\w.]*\w)(?P<rest>.*)", re.DOTALL)
+# An option as a command line takes it: "-O", "-X", "--repeat" (its value "N", "=N" follows).
+_OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
+_SIGNATURE_CHARS = 160  # a longer head is a sentence with a colon in it, not a signature
+
+
+def signature(text: str) -> str:
+    """The head of a "signature: description" paragraph ("" when ``text`` has none).
+
+    >>> signature("textwrap.dedent(text): Remove any common leading whitespace.")
+    'textwrap.dedent(text)'
+    """
+    head, colon, _ = text.partition(": ")
+    return head.strip() if colon and len(head) <= _SIGNATURE_CHARS else ""
+
+
+def entry_names(text: str) -> list[str]:
+    """Lower-cased names that the entry paragraph ``text`` defines, each with its dotted suffixes.
+
+    A signature is a name, optionally called or indexed ("dedent(text)", "heap[0]"), or
+    a list of options ("-r N, --repeat=N"); a head of plain words ("Some tips for
+    experts") defines nothing.
+
+    >>> entry_names("class textwrap.TextWrapper(**kwargs): The TextWrapper constructor ...")
+    ['textwrap.textwrapper', 'textwrapper']
+    >>> entry_names("-r N, --repeat=N: how many times to repeat the timer (default 5)")
+    ['-r', '--repeat']
+    >>> entry_names("Some tips for experts: You can use the -O switch.")
+    []
+    """
+    head = signature(text)
+    if not head:
+        return []
+    if head.startswith("-"):
+        return [option.lower() for option in _OPTION.findall(head)]
+    match = _NAME.fullmatch(head)
+    if match is None or match.group("rest")[:1] not in ("", "(", "["):
+        return []
+    parts = match.group("name").lower().split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]
+
+
+def question_options(question: str) -> list[str]:
+    """Command-line options a question names, lower-cased ("What does -O remove?" -> ["-o"])."""
+    return [option.lower() for option in _OPTION.findall(question) if re.search(r"(?:^|\s)" + re.escape(option), question)]
+
+
+def entry_table(texts: Iterable[str]) -> dict[str, list[int]]:
+    """Name -> rows of the entry paragraphs that define it, over paragraph ``texts`` in row order."""
+    table: dict[str, list[int]] = {}
+    for row, text in enumerate(texts):
+        for name in entry_names(text):
+            table.setdefault(name, []).append(row)
+    return table
+
+
+def defining_rows(table: dict[str, list[int]], names: Sequence[str]) -> set[int]:
+    """Rows of the entries that define any of ``names`` ("json.dumps()" -> the ``json.dumps`` entry)."""
+    return {row for name in names for row in table.get(name.lower().removesuffix("()"), ())}
