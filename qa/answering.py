@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.entries import entry_names, signature
 from index.lexical import tokenize
 from index.store import LoadedIndex
 from index.types import Hit, SentenceInfo
@@ -99,7 +100,10 @@ def score_sentences(
             continue
         dense = vectors @ query_vector
         title_terms = set(tokenize(hit.paragraph.title))
-        context_terms = title_terms | set(tokenize(hit.paragraph.section))
+        # A reference entry's signature heads each sentence of its description: "If exist_ok
+        # is False, a FileExistsError is raised" is about os.makedirs as a heading would say.
+        entry = signature(hit.paragraph.text) if entry_names(hit.paragraph.text) else ""
+        context_terms = title_terms | set(tokenize(hit.paragraph.section)) | set(tokenize(entry))
         for sid, d in zip(ids, dense.tolist()):
             info = index.sentences[sid]
             own = set(index.sentence_terms(sid))

@@ -76,3 +76,11 @@ def test_a_question_naming_a_function_finds_the_entry_defining_it(docs_engine):
     answer = docs_engine.ask("What does tidepool.load_stations() return?", k=3)
     assert answer.passages[0].paragraph.text.startswith("tidepool.load_stations(source")
     assert "Station" in answer.text
+
+
+def test_a_sentence_of_an_entry_is_read_under_its_signature(docs_engine):
+    # "With strict false, malformed lines are skipped ..." never says load_stations; its
+    # entry's signature does, as a heading would.
+    answer = docs_engine.ask("What does tidepool.load_stations() do with malformed lines when strict is false?")
+    assert not answer.abstained
+    assert answer.text.startswith("With strict false, malformed lines are skipped with a warning")
