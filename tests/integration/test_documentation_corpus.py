@@ -84,3 +84,8 @@ def test_a_sentence_of_an_entry_is_read_under_its_signature(docs_engine):
     answer = docs_engine.ask("What does tidepool.load_stations() do with malformed lines when strict is false?")
     assert not answer.abstained
     assert answer.text.startswith("With strict false, malformed lines are skipped with a warning")
+
+
+def test_an_entry_outside_the_chosen_documents_is_not_brought_in(docs_engine):
+    answer = docs_engine.ask("When should I use --station?", k=3, docs=["anchors.html"])
+    assert all(h.paragraph.doc == "anchors.html" for h in answer.passages)
