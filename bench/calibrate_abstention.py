@@ -41,15 +41,18 @@ from qa.abstention import FocusPolicy, missing_focus  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation import GoldItem, evaluate, item_scores, read_gold  # noqa: E402
 from qa.focus import TermMatch  # noqa: E402
+from qa.phrases import noun_phrases  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[2] / "shared/eval"
-NEVER = FocusPolicy(name_match=0.0, word_match=0.0, missing_words=1000, off_domain_percentile=0.0, name_ratio=100.0)
+NEVER = FocusPolicy(name_match=0.0, word_match=0.0, missing_words=1000, off_domain_percentile=0.0, name_ratio=100.0,
+                    phrase_match=0.0)
 NAME_MATCH = (0.6, 0.65, 0.68, 0.7, 0.71, 0.72, 0.75)
 WORD_MATCH = (0.4, 0.45, 0.5, 0.55, 0.6)
 MISSING_WORDS = (1, 2, 3)
 PERCENTILES = (0.0, 30.0, 40.0, 50.0, 60.0)
 NAME_RATIOS = (0.7, 0.75, 0.8, 0.85, 0.9, 100.0)  # Lowe's ratio test for names matched by vector; 100: off
+PHRASE_MATCH = (0.0, 0.5, 0.55, 0.6)  # a noun phrase all of whose words are below this is missing; 0: off
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Observed:
     abstained: bool  # by the other checks (typed questions, weak evidence)
     answer_hit: float
     focus: tuple[TermMatch, ...]
+    phrases: tuple[tuple[str, ...], ...]  # groups of focus words in one noun phrase (qa.phrases)
     best_similarity: float  # cosine of the closest of the passages the answer is drawn from
     typical: dict[float, float]  # off_domain_percentile -> the corpus's typical similarity
 
@@ -73,7 +77,8 @@ def observe(engine: Engine, items: list[GoldItem]) -> list[Observed]:
         hit = item_scores(item, answer)["answer_hit"] if item.answerable else 0.0
         best = max((h.dense for h in answer.passages[: engine.policy.answer_passages]), default=0.0)
         typical = {p: engine.index.typical_similarity(p) for p in PERCENTILES}
-        out.append(Observed(item, answer.abstained, hit, answer.focus, best, typical))
+        phrases = noun_phrases(item.question, [m.term.word for m in answer.focus if m.term.kind == "word"])
+        out.append(Observed(item, answer.abstained, hit, answer.focus, tuple(phrases), best, typical))
     return out
 
 
@@ -82,7 +87,7 @@ def rates(observed: list[Observed], policy: FocusPolicy) -> dict[str, float]:
     unans, ans, hits = [], [], []
     for o in observed:
         off_domain = o.best_similarity < o.typical[policy.off_domain_percentile]
-        abstains = o.abstained or off_domain or bool(missing_focus(o.focus, policy))
+        abstains = o.abstained or off_domain or bool(missing_focus(o.focus, policy, o.phrases))
         (ans if o.item.answerable else unans).append(abstains)
         if o.item.answerable:
             hits.append(0.0 if abstains else o.answer_hit)
@@ -105,15 +110,16 @@ def utility(r: dict[str, float]) -> float:
 
 def grid() -> list[FocusPolicy]:
     """Every focus setting swept."""
-    return [FocusPolicy(n, w, m, p, r)
-            for n, w, m, p, r in itertools.product(NAME_MATCH, WORD_MATCH, MISSING_WORDS, PERCENTILES, NAME_RATIOS)]
+    return [FocusPolicy(n, w, m, p, r, f) for n, w, m, p, r, f
+            in itertools.product(NAME_MATCH, WORD_MATCH, MISSING_WORDS, PERCENTILES, NAME_RATIOS, PHRASE_MATCH)]
 
 
 def describe(policy: FocusPolicy) -> str:
     """A short label of a focus setting."""
     ratio = "off" if policy.name_ratio >= 100 else f"{policy.name_ratio:.2f}"
+    phrase = "off" if policy.phrase_match <= 0 else f"{policy.phrase_match:.2f}"
     return (f"name {policy.name_match:.2f} ratio {ratio} word {policy.word_match:.2f} words {policy.missing_words} "
-            f"p{policy.off_domain_percentile:.0f}")
+            f"phrase {phrase} p{policy.off_domain_percentile:.0f}")
 
 
 def engine_for(corpus: Path, index: Path, model: str | None = None) -> Engine:

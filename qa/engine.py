@@ -32,6 +32,7 @@ from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_te
 from qa.generated import generate_answer
 from qa.indexing import update_index
 from qa.llm import LLMClient
+from qa.phrases import noun_phrases
 from qa.question import clean_question
 from qa.scope import resolve_documents
 from qa.settings import Settings
@@ -221,7 +222,9 @@ class Engine:
                                self.index.words, lambda term: self.index.term_in_documents(term, evidence_docs))
         focus = match_terms(terms, evidence, self.index.words, dict(zip(unknown, vectors[1:])), acronyms,
                             rival_from=self.focus_policy.name_match)
-        missing = missing_focus(focus, self.focus_policy)
+        # Focus words matched only loosely that form one noun phrase ("space debris"); parsed only when two are neighbours.
+        loose = [m.term.word for m in focus if m.term.kind == "word" and m.score < self.focus_policy.phrase_match]
+        missing = missing_focus(focus, self.focus_policy, noun_phrases(question, loose))
         best = max((h.dense for h in evidence_hits), default=0.0)
         typical = self.index.typical_similarity(self.focus_policy.off_domain_percentile)
         chosen: list[ScoredSentence]

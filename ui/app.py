@@ -21,6 +21,7 @@ from qa.engine import Engine, QuestionAnswerer
 from qa.feedback import FeedbackStore, feedback_path
 from qa.jobs import IndexJobs
 from qa.live import LiveEngine
+from qa.phrases import warm_parser
 from qa.settings import Settings
 from ui.render import html_text, render_conversation
 
@@ -142,6 +143,8 @@ def check_port(host: str, port: int) -> None:
 
 def _import_gradio() -> None:
     import gradio  # noqa: F401  (warms the import while the engine loads)
+
+    warm_parser()  # the phrase check's parser, so that no visitor waits for it to load
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -19,6 +19,17 @@ def test_an_adjacent_topic_abstains_naming_what_is_missing(engine):
     assert answer.reason == "The documents do not mention Myanmar."
 
 
+def test_a_phrase_whose_words_are_all_missing_abstains_naming_the_phrase(engine):
+    answer = engine.ask("What do the ministers say about drone swarms?")
+    assert answer.abstained
+    assert answer.missing == ("drone swarms",)
+    assert answer.reason == "The documents do not mention drone swarms."
+    # One loose word in a phrase is the asker's wording, not a missing topic.
+    answer = engine.ask("What do the ministers say about Tehran's missile strikes?")
+    assert not answer.abstained
+    assert "ballistic missiles" in answer.text
+
+
 def test_a_neighbouring_country_is_not_the_country_it_resembles(engine):
     """Brazil's vector is close to Germany's, but as close to other countries: a neighbour, not a name for it."""
     answer = engine.ask("What do the ministers say about Brazil?")

@@ -6,6 +6,7 @@ import pytest
 
 from index.lexical import stem
 from index.vocabulary import WordVectors, name_phrases, vocabulary
+from qa import phrases
 from qa.abstention import FocusPolicy, missing_focus, missing_reason, off_domain_reason
 from qa.focus import (
     Evidence,
@@ -19,6 +20,7 @@ from qa.focus import (
     spelled_out,
     words_to_encode,
 )
+from qa.phrases import noun_phrases
 
 
 def kinds(question: str) -> list[tuple[str, str]]:
@@ -129,6 +131,33 @@ def test_one_unmatched_verb_in_a_paraphrase_is_tolerated():
     assert missing_focus(asked, policy) == []
     assert len(missing_focus(asked + [match("truce", "word", 0.4)], policy)) == 2
     assert len(missing_focus([match("risotto", "word", 0.3)], policy)) == 1  # every content word missing
+
+
+def test_loose_words_of_one_noun_phrase_are_missing_as_the_phrase():
+    policy = FocusPolicy(word_match=0.5, missing_words=3, phrase_match=0.55)
+    asked = [match("ministers", "word", 1.0), match("tidal", "word", 0.45), match("turbines", "word", 0.52)]
+    [missing] = missing_focus(asked, policy, [("tidal", "turbines")])
+    assert missing.term.text == "tidal turbines"
+    assert missing_reason([missing]) == "The documents do not mention tidal turbines."
+    assert missing_focus(asked, policy) == []  # two loose words that are no phrase: a paraphrase
+    strong = [match("tidal", "word", 0.45), match("turbines", "word", 0.9), match("ministers", "word", 1.0)]
+    assert missing_focus(strong, policy, [("tidal", "turbines")]) == []  # one word of the phrase is there
+    assert missing_focus(asked, FocusPolicy(phrase_match=0.0), [("tidal", "turbines")]) == []  # off
+
+
+def test_noun_phrases_group_the_words_of_one_phrase_only():
+    assert noun_phrases("What is said about tidal turbines near the harbour?", ["tidal", "turbines"]) == [
+        ("tidal", "turbines")]
+    assert noun_phrases("Which harbour official took the decision?", ["official", "took"]) == []
+
+
+def test_noun_phrases_parse_nothing_when_no_two_words_are_neighbours(monkeypatch):
+    def no_parser(text):
+        raise AssertionError("parsed although no two loose words are neighbours")
+
+    monkeypatch.setattr(phrases, "_parse", no_parser)
+    assert noun_phrases("Are turbines that are tidal allowed?", ["tidal", "turbines"]) == []
+    assert noun_phrases("What about tidal turbines?", ["tidal"]) == []
 
 
 def test_reasons_name_what_is_missing():
