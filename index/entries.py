@@ -18,7 +18,7 @@ _QUALIFIERS = r"(?:(?:class|exception|async|abstractmethod|classmethod|staticmet
 _NAME = re.compile(rf"{_QUALIFIERS}(?P<name>[A-Za-z_][\w.]*\w)(?P<rest>.*)", re.DOTALL)
 # An option as a command line takes it: "-O", "-X", "--repeat" (its value "N", "=N" follows).
 _OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
-_SIGNATURE_CHARS = 160  # a longer head is a sentence with a colon in it, not a signature
+_SIGNATURE_CHARS = 400  # json.dumps' signature alone is 160 characters; a head of prose fails the name test anyway
 
 
 def signature(text: str) -> str:
@@ -32,7 +32,8 @@ def signature(text: str) -> str:
 
 
 def entry_names(text: str) -> list[str]:
-    """Lower-cased names that the entry paragraph ``text`` defines, each with its dotted suffixes.
+    """Names that the entry paragraph ``text`` defines: code names lower-cased, each with its
+    dotted suffixes; options as written ("-O" and "-o" are different options).
 
     A signature is a name, optionally called or indexed ("dedent(text)", "heap[0]"), or
     a list of options ("-r N, --repeat=N"); a head of plain words ("Some tips for
@@ -49,7 +50,7 @@ def entry_names(text: str) -> list[str]:
     if not head:
         return []
     if head.startswith("-"):
-        return [option.lower() for option in _OPTION.findall(head)]
+        return _OPTION.findall(head)
     match = _NAME.fullmatch(head)
     if match is None or match.group("rest")[:1] not in ("", "(", "["):
         return []
@@ -58,8 +59,8 @@ def entry_names(text: str) -> list[str]:
 
 
 def question_options(question: str) -> list[str]:
-    """Command-line options a question names, lower-cased ("What does -O remove?" -> ["-o"])."""
-    return [option.lower() for option in _OPTION.findall(question) if re.search(r"(?:^|\s)" + re.escape(option), question)]
+    """Command-line options a question names, as written ("What does -O remove?" -> ["-O"])."""
+    return [option for option in _OPTION.findall(question) if re.search(r"(?:^|\s)" + re.escape(option), question)]
 
 
 def entry_table(texts: Iterable[str]) -> dict[str, list[int]]:
@@ -72,5 +73,9 @@ def entry_table(texts: Iterable[str]) -> dict[str, list[int]]:
 
 
 def defining_rows(table: dict[str, list[int]], names: Sequence[str]) -> set[int]:
-    """Rows of the entries that define any of ``names`` ("json.dumps()" -> the ``json.dumps`` entry)."""
-    return {row for name in names for row in table.get(name.lower().removesuffix("()"), ())}
+    """Rows of the entries that define any of ``names`` ("json.dumps()" -> the ``json.dumps`` entry).
+
+    Code names are looked up lower-cased (questions spell them loosely), options as written.
+    """
+    keys = [name if name.startswith("-") else name.lower().removesuffix("()") for name in names]
+    return {row for key in keys for row in table.get(key, ())}

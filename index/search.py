@@ -29,7 +29,7 @@ class FusionWeights:
     dense: float = 0.85
     paragraph: float = 0.4
     candidates: int = 100
-    entry: float = 0.3  # added to a reference entry that defines a name the question gives (index.entries)
+    entry: float = 1.0  # added to an entry defining a name the question gives: it leads (index.entries)
 
     def __post_init__(self):
         if not (0.0 <= self.dense <= 1.0 and 0.0 <= self.paragraph <= 1.0 and self.entry >= 0.0):

@@ -18,6 +18,10 @@ from index.entries import defining_rows, entry_names, entry_table, question_opti
         ("heap[0]: The smallest item, without popping it.", ["heap"]),
         ("-q: Print nothing but the times.", ["-q"]),
         ("-s NAME, --station=NAME: Predict for the station called NAME.", ["-s", "--station"]),
+        ("-X: Reserved for implementation-specific options.", ["-X"]),  # options keep their case
+        ("harbour.tides(station, *, days=1, interval=600, datum='chart', units='m', tz=None, strict=True, "
+         "cache=None, progress=False, retries=3, timeout=30.0, verbose=False, **extra): Tide times.",
+         ["harbour.tides", "tides"]),  # a long signature is still one
     ],
 )
 def test_an_entry_defines_the_name_of_its_signature(text, names):
@@ -30,7 +34,7 @@ def test_an_entry_defines_the_name_of_its_signature(text, names):
         "Some tips for experts: you can use the -q switch.",  # a sentence with a colon
         "The harbour master said: keep clear of the channel.",
         "No colon here, so no signature at all.",
-        "x" * 200 + ": a head far too long to be a signature",
+        "x" * 500 + ": a head far too long to be a signature",
     ],
 )
 def test_prose_with_a_colon_defines_nothing(text):
@@ -54,5 +58,7 @@ def test_defining_rows_finds_an_entry_by_its_full_or_short_name():
                          "Station.load_stations(x): Another one."])
     assert defining_rows(table, ["tidepool.load_stations()"]) == {0}
     assert defining_rows(table, ["load_stations"]) == {0, 3}
-    assert defining_rows(table, ["-Q"]) == {2}
+    assert defining_rows(table, ["-q"]) == {2}
+    assert defining_rows(table, ["-Q"]) == set()  # -Q is another option than -q
+    assert defining_rows(table, ["Tidepool.Load_Stations()"]) == {0}  # code names are matched loosely
     assert defining_rows(table, ["unknown.name"]) == set()
