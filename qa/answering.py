@@ -172,6 +172,7 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
             continue  # "how many ...?": a further sentence must state a count too, not just the topic
         chosen.append(s)
         covered |= s.covered
+        said.add(_same_text(s.text))
     return chosen, ""
 
 

@@ -127,3 +127,11 @@ def test_a_sentence_two_entries_share_is_said_once():
         "Decoding stops at the first  error.", 0.88, number=3)
     chosen, _ = choose_sentences("What is raised for invalid data?", [first, repeat, other], AnswerPolicy())
     assert [s.hit.paragraph.id for s in chosen] == ["g.html#p1", "g.html#p3"]
+
+
+def test_a_sentence_two_follow_ups_share_is_said_once():
+    limit = "This limit keeps the stack from overflowing."
+    lead = scored("get_limit(): Return the current limit.", 0.90, number=1)
+    first_copy, second_copy = scored(limit, 0.89, number=2), scored(limit, 0.88, number=1)
+    chosen, _ = choose_sentences("What is the limit?", [lead, first_copy, second_copy], AnswerPolicy())
+    assert [s.text for s in chosen].count(limit) == 1
