@@ -22,13 +22,25 @@ _SIGNATURE_CHARS = 400  # json.dumps' signature alone is 160 characters; a head 
 
 
 def signature(text: str) -> str:
-    """The head of a "signature: description" paragraph ("" when ``text`` has none).
+    """The signature heading the entry paragraph ``text`` ("" when it is no entry).
+
+    It is the head before the first ": ", or the one after it when a lead-in comes first
+    (the HTML reader joins "The shlex module defines the following functions:" to the
+    entry it introduces).
 
     >>> signature("textwrap.dedent(text): Remove any common leading whitespace.")
     'textwrap.dedent(text)'
+    >>> signature("The shlex module defines the following functions: shlex.split(s): Split s.")
+    'shlex.split(s)'
     """
-    head, colon, _ = text.partition(": ")
-    return head.strip() if colon and len(head) <= _SIGNATURE_CHARS else ""
+    rest = text
+    for _ in range(2):  # the head, or the head after a lead-in
+        head, colon, rest = rest.partition(": ")
+        if not colon or len(head) > _SIGNATURE_CHARS:
+            return ""
+        if _names(head.strip()):
+            return head.strip()
+    return ""
 
 
 def entry_names(text: str) -> list[str]:
@@ -47,8 +59,11 @@ def entry_names(text: str) -> list[str]:
     []
     """
     head = signature(text)
-    if not head:
-        return []
+    return _names(head) if head else []
+
+
+def _names(head: str) -> list[str]:
+    """The names signature ``head`` defines, or [] when it is no signature."""
     if head.startswith("-"):
         return _OPTION.findall(head)
     match = _NAME.fullmatch(head)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.entries import entry_names, signature
+from index.entries import signature
 from index.lexical import tokenize
 from index.store import LoadedIndex
 from index.types import Hit, SentenceInfo
@@ -102,7 +102,7 @@ def score_sentences(
         title_terms = set(tokenize(hit.paragraph.title))
         # A reference entry's signature heads each sentence of its description: "If exist_ok
         # is False, a FileExistsError is raised" is about os.makedirs as a heading would say.
-        entry = signature(hit.paragraph.text) if entry_names(hit.paragraph.text) else ""
+        entry = signature(hit.paragraph.text)
         context_terms = title_terms | set(tokenize(hit.paragraph.section)) | set(tokenize(entry))
         for sid, d in zip(ids, dense.tolist()):
             info = index.sentences[sid]

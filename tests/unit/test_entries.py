@@ -19,6 +19,9 @@ from index.entries import defining_rows, entry_names, entry_table, question_opti
         ("-q: Print nothing but the times.", ["-q"]),
         ("-s NAME, --station=NAME: Predict for the station called NAME.", ["-s", "--station"]),
         ("-X: Reserved for implementation-specific options.", ["-X"]),  # options keep their case
+        # the reader joins a lead-in to the first entry it introduces
+        ("The tidepool module defines the following functions: tidepool.load(source): Load it.",
+         ["tidepool.load", "load"]),
         ("harbour.tides(station, *, days=1, interval=600, datum='chart', units='m', tz=None, strict=True, "
          "cache=None, progress=False, retries=3, timeout=30.0, verbose=False, **extra): Tide times.",
          ["harbour.tides", "tides"]),  # a long signature is still one
