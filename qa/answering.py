@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corpus.cleaning import collapse_whitespace
 from index.entries import signature
 from index.lexical import tokenize
 from index.store import LoadedIndex
@@ -178,7 +179,7 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
 
 def _same_text(sentence: str) -> str:
     """A sentence as compared for repeats: case and whitespace runs do not matter."""
-    return " ".join(sentence.split()).casefold()
+    return collapse_whitespace(sentence).casefold()
 
 
 def complete_lead_ins(
