@@ -43,6 +43,27 @@ def signature(text: str) -> str:
     return ""
 
 
+def vector_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of the sentence ``text[start:end]`` its vector is made of.
+
+    An entry's first sentence is its description without the signature: "Return a k
+    sized list of elements chosen from the population with replacement." is what
+    random.choices does; "(population, weights=None, *, cum_weights=None, k=1)" before it
+    only dilutes that meaning. The name stays in the paragraph's own vector, and a
+    question naming it finds the entry by name (:func:`defining_rows`). Any other
+    sentence is the whole span.
+
+    >>> text = "textwrap.dedent(text): Remove any common leading whitespace."
+    >>> text[slice(*vector_span(text, 0, len(text)))]
+    'Remove any common leading whitespace.'
+    """
+    head = signature(text)
+    if not head:
+        return start, end
+    description = text.find(head) + len(head) + 2  # past "signature: "
+    return (description, end) if start <= description < end else (start, end)
+
+
 def entry_names(text: str) -> list[str]:
     """Names that the entry paragraph ``text`` defines: code names lower-cased, each with its
     dotted suffixes; options as written ("-O" and "-o" are different options).

@@ -35,7 +35,7 @@ from index.annotate import Annotator
 from index.atomic import replace_dir
 from index.backends import OpenStores, StoreBuild, StoreChoice, open_stores
 from index.encoder import Encoder, SpanEncoder
-from index.entries import entry_table
+from index.entries import entry_table, vector_span
 from index.errors import IndexFolderError
 from index.lexical import tokenize
 from index.lock import build_lock
@@ -74,7 +74,7 @@ def embedding_text(paragraph: Paragraph) -> str:
 def build_key(model: str, annotator: str) -> str:
     """Hash of every setting that changes what is built (model, annotator, format)."""
     key = json.dumps([FORMAT_VERSION, package_version(), model, annotator, LEXICAL, "heading-path-v1", "pooled-sentences-v1",
-                      "word-vectors-v1", "html-lead-ins-v1"])
+                      "word-vectors-v1", "html-lead-ins-v1", "entry-descriptions-v1"])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -269,14 +269,16 @@ def _vectors(paragraphs: Sequence[Paragraph], sentences: Sequence[tuple[int, int
     """
     if not paragraphs:
         return np.zeros((0, encoder.dimension), np.float32), np.zeros((0, encoder.dimension), np.float32)
+    # An entry's first sentence is embedded without its signature (index.entries.vector_span).
+    pieces = [(row, *vector_span(paragraphs[row].text, start, end)) for row, start, end in sentences]
     if not isinstance(encoder, SpanEncoder):  # a plain Encoder: sentences encoded on their own
         texts = [embedding_text(p) for p in paragraphs]
-        vectors = encoder.encode(texts + [paragraphs[row].text[start:end] for row, start, end in sentences],
+        vectors = encoder.encode(texts + [paragraphs[row].text[start:end] for row, start, end in pieces],
                                  progress=progress)
         return vectors[: len(texts)], vectors[len(texts) :]
     embedded = _EmbeddingTexts(paragraphs)
     spans: list[list[tuple[int, int]]] = [[] for _ in paragraphs]
-    for row, start, end in sentences:
+    for row, start, end in pieces:
         shift = embedded.prefix_length(row)  # the "title › section: " prefix
         spans[row].append((start + shift, end + shift))
     return encoder.encode_with_spans(embedded, spans, progress=progress)

@@ -1,10 +1,11 @@
 """A small Sphinx-like documentation set (tests/data/sphinx): API entries, heading paths, lead-ins."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from corpus import load_corpus
-from index.store import build_index, heading_path, load_index
+from index.store import build_index, embedding_text, heading_path, load_index
 from qa.engine import Engine
 from qa.settings import Settings
 from tests.conftest import DATA
@@ -89,3 +90,21 @@ def test_a_sentence_of_an_entry_is_read_under_its_signature(docs_engine):
 def test_an_entry_outside_the_chosen_documents_is_not_brought_in(docs_engine):
     answer = docs_engine.ask("When should I use --station?", k=3, docs=["anchors.html"])
     assert all(h.paragraph.doc == "anchors.html" for h in answer.passages)
+
+
+def test_an_entry_is_found_by_what_it_does(docs_engine, encoder):
+    # The first sentence of an entry is embedded without its signature: its vector is
+    # pooled from the description's tokens only, in the paragraph's context ...
+    index = docs_engine.index
+    [row] = [r for r, p in enumerate(index.paragraphs) if p.text.startswith("high_waters(day): ")]
+    paragraph = index.paragraphs[row]
+    stored = index.sentence_vectors.rows(np.array([index.sentences_of_row[row][0]]))[0]
+    text = embedding_text(paragraph)
+    whole = text.index("high_waters(day): ")
+    description = text.index("Return the times")
+    _, (expected, with_signature) = encoder.encode_with_spans([text], [[(description, len(text)), (whole, len(text))]])
+    assert np.allclose(stored, expected, atol=1e-5)
+    assert not np.allclose(stored, with_signature, atol=1e-3)
+    # ... so a question in other words than the name finds it.
+    answer = docs_engine.ask("When is the tide highest on a given date?", k=3)
+    assert any(h.paragraph.text.startswith("high_waters(day): ") for h in answer.passages[:2])

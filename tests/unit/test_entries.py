@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.entries import defining_rows, entry_names, entry_table, question_options, signature
+from index.entries import defining_rows, entry_names, entry_table, question_options, signature, vector_span
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,26 @@ def test_defining_rows_finds_an_entry_by_its_full_or_short_name():
     assert defining_rows(table, ["-Q"]) == set()  # -Q is another option than -q
     assert defining_rows(table, ["Tidepool.Load_Stations()"]) == {0}  # code names are matched loosely
     assert defining_rows(table, ["unknown.name"]) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "vectorised"),
+    [
+        ("random.choices(population, *, k=1): Return a k sized list. Weights are optional.",
+         "random.choices(population, *, k=1): Return a k sized list.", "Return a k sized list."),
+        # the second sentence of an entry, and every sentence of prose, are whole
+        ("random.choices(population, *, k=1): Return a k sized list. Weights are optional.",
+         "Weights are optional.", "Weights are optional."),
+        ("Some tips for experts: You can use the -O switch.",
+         "Some tips for experts: You can use the -O switch.", "Some tips for experts: You can use the -O switch."),
+        # a lead-in joined to the entry goes with the signature
+        ("The shlex module defines the following functions: shlex.split(s): Split s like a shell.",
+         "The shlex module defines the following functions: shlex.split(s): Split s like a shell.",
+         "Split s like a shell."),
+        ("-q: Print nothing but the times.", "-q: Print nothing but the times.", "Print nothing but the times."),
+    ],
+)
+def test_an_entry_sentence_is_vectorised_without_its_signature(text, sentence, vectorised):
+    start = text.index(sentence)
+    a, b = vector_span(text, start, start + len(sentence))
+    assert text[a:b] == vectorised
