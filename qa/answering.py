@@ -105,6 +105,8 @@ def score_sentences(
         # is False, a FileExistsError is raised" is about os.makedirs as a heading would say.
         entry = signature(hit.paragraph.text)
         context_terms = title_terms | set(tokenize(hit.paragraph.section)) | set(tokenize(entry))
+        if entry:
+            dense = _entry_summary_scores(hit, entry, ids, dense, index, query_vector)
         for sid, d in zip(ids, dense.tolist()):
             info = index.sentences[sid]
             own = set(index.sentence_terms(sid))
@@ -123,6 +125,22 @@ def score_sentences(
             out.append(ScoredSentence(hit, info, d, coverage, score, covered, topical, informative))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _entry_summary_scores(hit: Hit, entry: str, ids: list[int], dense: np.ndarray, index: LoadedIndex,
+                          query_vector: np.ndarray) -> np.ndarray:
+    """``dense`` with the sentence holding an entry's signature scored at least as the whole entry.
+
+    That sentence is indexed by its description alone (index.entries.vector_span), which
+    finds "Return a list with the n largest elements" for "the n biggest items"; but it
+    is also what the entry is, and "What does textwrap.dedent do?" is answered by it
+    first, as the entry's own vector (signature included) says.
+    """
+    row = np.array([index.row_of[hit.paragraph.id]], dtype=np.int64)
+    whole = float(index.vectors.rows(row)[0] @ query_vector)
+    signature_end = hit.paragraph.text.find(entry) + len(entry)
+    starts = np.array([index.sentences[i].start for i in ids])
+    return np.where(starts < signature_end, np.maximum(dense, whole), dense)
 
 
 def _has_kind(sentence: ScoredSentence, kind: AnswerKind, question: str) -> bool:

@@ -108,3 +108,12 @@ def test_an_entry_is_found_by_what_it_does(docs_engine, encoder):
     # ... so a question in other words than the name finds it.
     answer = docs_engine.ask("When is the tide highest on a given date?", k=3)
     assert any(h.paragraph.text.startswith("high_waters(day): ") for h in answer.passages[:2])
+
+
+def test_a_question_naming_an_entry_is_answered_by_its_summary_first(docs_engine):
+    # The summary sentence is indexed without the signature, but it stands for the whole
+    # entry in the answer step: asked what a named function does, it leads (by its
+    # description alone, the note on weed and rock scored higher).
+    for question in ("What does anchors.holding() do?", "What is anchors.holding for?"):
+        answer = docs_engine.ask(question)
+        assert answer.text.startswith("anchors.holding(ground, *, anchor='plough'): Return how well an anchor"), question
