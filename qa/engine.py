@@ -87,7 +87,7 @@ class Engine:
     """Answers questions over one loaded index; load once, ask many times.
 
     >>> engine = Engine.open(Settings.resolve())         # doctest: +SKIP
-    >>> engine.ask("Who steers the Global Partnership?").text   # doctest: +SKIP
+    >>> engine.ask("Who coordinates the Global Partnership?").text   # doctest: +SKIP
     """
 
     def __init__(
