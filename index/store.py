@@ -83,6 +83,15 @@ def is_current(manifest: Manifest, documents: Sequence[Document], model: str, an
     return manifest.corpus_hash == corpus_hash(documents) and manifest.build_key == build_key(model, annotator)
 
 
+def built_by_other_code(manifest: Manifest) -> bool:
+    """True when ``manifest``'s index was built by code that builds differently from this version.
+
+    Same model and annotator, another build key: an upgrade changed how paragraphs are cut or
+    embedded. The index still answers; ``qa index`` re-embeds it (:func:`is_current` fails).
+    """
+    return manifest.build_key != build_key(manifest.model, manifest.annotator)
+
+
 def _check_target(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise IndexFolderError(f"{folder} is a file, not an index folder", hint="choose another --index")

@@ -16,7 +16,7 @@ from index.export import ExportProblem, model_fingerprint, open_export
 from index.lexical import initialisms, tokenize
 from index.manifest import Manifest
 from index.search import FusionWeights, HybridSearcher
-from index.store import LoadedIndex, load_index
+from index.store import LoadedIndex, built_by_other_code, load_index
 from index.types import Hit
 from qa.abstention import FocusPolicy, missing_focus, missing_reason, off_domain_reason
 from qa.answering import (
@@ -136,6 +136,9 @@ class Engine:
             update_index(settings, encoder, progress=progress, warn=warn, force=True)
         index = load_index(settings.index, model=encoder.name if encoder else settings.model, nprobe=settings.nprobe,
                            store=settings.store_choice)
+        if built_by_other_code(index.manifest):
+            warn(f"the index at {settings.index} was built by another version of citeqa: it answers as built "
+                 f"until `qa index --corpus {settings.corpus} --index {settings.index}` re-embeds it")
         encoder = encoder or query_encoder(settings, index.manifest, warn)
         if index.manifest.dimension != encoder.dimension:
             raise IndexFolderError(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "

@@ -132,3 +132,21 @@ def test_ask_on_a_missing_index_builds_it_and_the_next_question_starts_light(tmp
     assert second.returncode == 0, second.stderr
     assert "2002" in second.stdout
     assert HEAVY & loaded_modules(second.stderr) == set()
+
+
+def test_an_index_built_by_another_version_answers_with_one_warning(tmp_path, seed_index_dir):
+    # An upgrade that changes how paragraphs are embedded changes the build key: the old
+    # index still answers, and the user is told once that `qa index` re-embeds it.
+    folder = tmp_path / "index"
+    shutil.copytree(seed_index_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest["build_key"] = "0" * 16
+    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    result = ask("--index", str(folder), "When was the Global Partnership launched?")
+    assert result.returncode == 0, result.stderr
+    assert "2002" in result.stdout
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert "built by another version" in warnings[0]
+    assert "qa index" in warnings[0]
+    assert HEAVY & loaded_modules(result.stderr) == set()
