@@ -60,8 +60,13 @@ def vector_span(text: str, start: int, end: int) -> tuple[int, int]:
     head = signature(text)
     if not head:
         return start, end
-    description = text.find(head) + len(head) + 2  # past "signature: "
+    description = description_start(text, head)
     return (description, end) if start <= description < end else (start, end)
+
+
+def description_start(text: str, head: str) -> int:
+    """Where the description of the entry paragraph ``text`` begins: past its signature ``head`` and ": "."""
+    return text.find(head) + len(head) + 2
 
 
 def entry_names(text: str) -> list[str]:

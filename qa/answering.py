@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.cleaning import collapse_whitespace
-from index.entries import signature
+from index.entries import description_start, signature
 from index.lexical import tokenize
 from index.store import LoadedIndex
 from index.types import Hit, SentenceInfo
@@ -138,9 +138,8 @@ def _entry_summary_scores(hit: Hit, entry: str, ids: list[int], dense: np.ndarra
     """
     row = np.array([index.row_of[hit.paragraph.id]], dtype=np.int64)
     whole = float(index.vectors.rows(row)[0] @ query_vector)
-    signature_end = hit.paragraph.text.find(entry) + len(entry)
     starts = np.array([index.sentences[i].start for i in ids])
-    return np.where(starts < signature_end, np.maximum(dense, whole), dense)
+    return np.where(starts < description_start(hit.paragraph.text, entry), np.maximum(dense, whole), dense)
 
 
 def _has_kind(sentence: ScoredSentence, kind: AnswerKind, question: str) -> bool:

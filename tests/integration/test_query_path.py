@@ -23,6 +23,15 @@ def ask(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([QA, "ask", *args], capture_output=True, text=True, env=env, timeout=300)
 
 
+def answered_with_one_warning(result: subprocess.CompletedProcess) -> str:
+    """The one warning line of a ``qa ask`` that answered the launch question ("2002")."""
+    assert result.returncode == 0, result.stderr
+    assert "2002" in result.stdout
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    return warnings[0]
+
+
 def loaded_modules(stderr: str) -> set[str]:
     lines = [line for line in stderr.splitlines() if line.startswith("modules: ")]
     assert len(lines) == 1, stderr
@@ -99,12 +108,9 @@ def test_a_graph_with_a_few_changed_weights_is_reported_as_damaged(own_cache, en
 def test_a_damaged_export_is_rebuilt_with_one_warning_and_the_question_answered(own_cache, encoder, seed_index_dir):
     (own_cache / GRAPH).write_bytes(b"not an onnx graph")
     result = ask("--index", str(seed_index_dir), "When was the Global Partnership launched?")
-    assert result.returncode == 0, result.stderr
-    assert "2002" in result.stdout
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert len(warnings) == 1, result.stderr
-    assert "damaged" in warnings[0]
-    assert "exporting it again" in warnings[0]
+    warning = answered_with_one_warning(result)
+    assert "damaged" in warning
+    assert "exporting it again" in warning
     assert "Traceback" not in result.stderr
     assert open_export(encoder.fingerprint, encoder.name).encode(["x"]).shape == (1, encoder.dimension)
     # The next question runs from the new export, without PyTorch and without a warning.
@@ -143,10 +149,7 @@ def test_an_index_built_by_another_version_answers_with_one_warning(tmp_path, se
     manifest["build_key"] = "0" * 16
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     result = ask("--index", str(folder), "When was the Global Partnership launched?")
-    assert result.returncode == 0, result.stderr
-    assert "2002" in result.stdout
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert len(warnings) == 1, result.stderr
-    assert "built by another version" in warnings[0]
-    assert "qa index" in warnings[0]
+    warning = answered_with_one_warning(result)
+    assert "built by another version" in warning
+    assert "qa index" in warning
     assert HEAVY & loaded_modules(result.stderr) == set()
