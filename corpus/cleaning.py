@@ -150,8 +150,9 @@ def clean_page(text: str, name: str = "", *, markdown: bool = False) -> CleanPag
     if first_prose is None:  # no prose at all: only the first text block can be a header
         first_prose = next((i + 1 for i, u in enumerate(units) if u[0].kind == "text"), len(units))
     title, title_line = _title(units[:first_prose], name)
-    body = _after_title(units[:first_prose], title, title_line) + units[first_prose:]
-    return CleanPage(title=title, blocks=tuple(_blocks(body, title)), metadata=metadata)
+    header = _after_title(units[:first_prose], title, title_line)
+    body = header + units[first_prose:]
+    return CleanPage(title=title, blocks=tuple(_blocks(body, title, len(header))), metadata=metadata)
 
 
 def classify_line(text: str) -> LineKind:
@@ -382,11 +383,20 @@ def _heading_text(line: Line) -> str:
     return _group(_MD_HEADING, line.text, "text")
 
 
-def _blocks(units: list[list[Line]], title: str) -> list[Block]:
+# A page's own dateline, date or byline under its title says where, when and by whom it was
+# issued: "When was the declaration signed?" is answered by "Naples, October 19, 2024".
+_HEADER_FACTS = ("dateline", "date", "byline")
+
+
+def _blocks(units: list[list[Line]], title: str, header: int = 0) -> list[Block]:
+    """Heading and paragraph blocks of ``units``; the first ``header`` units are the lines under the title."""
     blocks: list[Block] = []
     title_key = _norm(title)
     for i, unit in enumerate(units):
         first = unit[0]
+        if i < header and first.kind in _HEADER_FACTS:
+            blocks.append(_paragraph(unit))
+            continue
         if first.kind == "md_heading":
             text = _heading_text(first)
             start = first.start + first.text.index(text) if text else first.start

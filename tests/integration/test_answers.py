@@ -59,6 +59,13 @@ def test_factoid_answer_holds_the_fact(engine):
     assert answer.citations[0].hit.paragraph.doc.startswith("002_")
 
 
+def test_the_date_a_page_gives_under_its_title_answers_when_it_was_issued(engine):
+    answer = engine.ask("What is the date of the Naples declaration?")
+    assert not answer.abstained
+    assert "October 19, 2024" in answer.text
+    assert answer.citations[0].hit.paragraph.text == "Naples, October 19, 2024"
+
+
 def test_question_asking_for_a_missing_kind_of_fact_abstains(engine):
     answer = engine.ask("What percentage of GDP do G7 members commit to spend on defense?")
     assert answer.abstained

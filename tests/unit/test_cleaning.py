@@ -64,6 +64,9 @@ def test_news_page_title_metadata_and_blocks():
         "source": "Example News Agency",
     }
     assert blocks(page) == [
+        # The page's own dateline and byline stay searchable: they answer "when", "where", "who wrote it".
+        ("paragraph", "Geneva, 3 March 2023"),
+        ("paragraph", "By Jane Doe"),
         ("heading", "Background"),
         (
             "paragraph",
