@@ -18,6 +18,7 @@ is ``"extracted-text"``). Everything runs offline; no URL is fetched.
 """
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from corpus.cleaning import Block, BlockKind, CleanPage, classify_line, collapse_whitespace
@@ -134,13 +135,32 @@ def _introduces(text: str, following: str) -> bool:
     return is_label and len(following.split()) >= 4 and following.rstrip()[-1:] in ".!?"
 
 
-def _list_items(element) -> list[tuple[str, str]]:
+# A class entry's signature ("class timeit.Timer(stmt='pass', ...)", "exception json.JSONDecodeError(...)"),
+# and a member's signature nested in its description, named without its class ("timeit(number=1000000)").
+_CLASS_SIGNATURE = re.compile(r"(?:class|exception)\s+(?:[\w.]+\.)?(?P<name>[A-Za-z_]\w*)\b")
+_MEMBER_SIGNATURE = re.compile(
+    r"(?P<qualifiers>(?:(?:async|abstractmethod|classmethod|staticmethod|coroutine|awaitable|property)\s+)*)"
+    r"(?P<name>[a-z_]\w*)(?P<rest>(?:\(.*|\[.*)?)", re.DOTALL)
+
+
+def _qualified(term: str, owner: str) -> str:
+    """``term`` with ``owner`` before a member name that lacks a class ("timeit(...)" -> "Timer.timeit(...)")."""
+    match = _MEMBER_SIGNATURE.fullmatch(term) if owner else None
+    if match is None:
+        return term
+    return f"{match.group('qualifiers')}{owner}.{match.group('name')}{match.group('rest')}"
+
+
+def _list_items(element, owner: str = "") -> list[tuple[str, str]]:
     """One paragraph per item; a nested list's items follow their parent item.
 
     In a definition list (Sphinx API entries: ``dt`` signature, ``dd`` description) a
     term and its description are one paragraph, "term: description", so that the
     signature ``width`` and "(default: 70) The maximum length of wrapped lines" are
-    found, embedded and cited together.
+    found, embedded and cited together. A member documented inside its class's
+    description is named with its class (``owner``), as the page's index names it:
+    "Timer.timeit(number=1000000): ..." answers a question about ``Timer.timeit()``, which
+    "timeit(number=1000000)" alone neither matches nor shows a reader of the excerpt.
     """
     found = []
     term = ""
@@ -150,14 +170,16 @@ def _list_items(element) -> list[tuple[str, str]]:
         if rend.startswith("dt"):
             if term:
                 found.append(("paragraph", term))  # a term without a description
-            term = text.rstrip("¶#§ ").strip()
+            term = _qualified(text.rstrip("¶#§ ").strip(), owner)
             continue
+        members_of = owner
         if rend.startswith("dd") and term:
             text = f"{term}: {text}" if text else term
+            members_of = m.group("name") if (m := _CLASS_SIGNATURE.match(term)) else owner
             term = ""
         found.append(("paragraph", text))
         for nested in item.iterchildren("list"):
-            found.extend(_list_items(nested))
+            found.extend(_list_items(nested, members_of))
     if term:
         found.append(("paragraph", term))
     return found

@@ -24,7 +24,7 @@ def docs_engine(tmp_path_factory, encoder, annotator):
 def test_an_api_entry_is_one_passage(docs_engine):
     paragraphs = docs_engine.index.paragraphs
     [entry] = [p for p in paragraphs if "Seconds between two predicted water levels" in p.text]
-    assert entry.text.startswith("interval: (default: 600) Seconds between")
+    assert entry.text.startswith("Predictor.interval: (default: 600) Seconds between")
     [function] = [p for p in paragraphs if p.text.startswith("tidepool.load_stations(source")]
     assert "Return a list of Station objects" in function.text
     assert "malformed lines are skipped" in function.text
@@ -50,6 +50,14 @@ def test_a_lead_in_is_answered_with_the_code_it_introduces(docs_engine):
     answer = docs_engine.ask("How do I load the bundled stations?")
     assert not answer.abstained
     assert 'tidepool.load_stations("bundled")' in answer.text
+
+
+def test_a_member_documented_inside_its_class_is_named_with_it(docs_engine):
+    # Sphinx writes "high_waters(day)" inside the Predictor entry; a question says Predictor.high_waters().
+    answer = docs_engine.ask("What does Predictor.high_waters() return?")
+    assert not answer.abstained
+    assert answer.citations[0].hit.paragraph.text.startswith("Predictor.high_waters(day): Return the times")
+    assert "Return the times of the high waters" in answer.text
 
 
 def test_an_api_the_documentation_lacks_is_not_answered(docs_engine):
@@ -96,18 +104,18 @@ def test_an_entry_is_found_by_what_it_does(docs_engine, encoder):
     # The first sentence of an entry is embedded without its signature: its vector is
     # pooled from the description's tokens only, in the paragraph's context ...
     index = docs_engine.index
-    [row] = [r for r, p in enumerate(index.paragraphs) if p.text.startswith("high_waters(day): ")]
+    [row] = [r for r, p in enumerate(index.paragraphs) if p.text.startswith("Predictor.high_waters(day): ")]
     paragraph = index.paragraphs[row]
     stored = index.sentence_vectors.rows(np.array([index.sentences_of_row[row][0]]))[0]
     text = embedding_text(paragraph)
-    whole = text.index("high_waters(day): ")
+    whole = text.index("Predictor.high_waters(day): ")
     description = text.index("Return the times")
     _, (expected, with_signature) = encoder.encode_with_spans([text], [[(description, len(text)), (whole, len(text))]])
     assert np.allclose(stored, expected, atol=1e-5)
     assert not np.allclose(stored, with_signature, atol=1e-3)
     # ... so a question in other words than the name finds it.
     answer = docs_engine.ask("When is the tide highest on a given date?", k=3)
-    assert any(h.paragraph.text.startswith("high_waters(day): ") for h in answer.passages[:2])
+    assert any(h.paragraph.text.startswith("Predictor.high_waters(day): ") for h in answer.passages[:2])
 
 
 def test_a_question_naming_an_entry_is_answered_by_its_summary_first(docs_engine):
