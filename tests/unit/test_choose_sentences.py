@@ -111,6 +111,14 @@ def test_where_over_passages_without_places_asks_for_a_position():
     assert reason == ""
 
 
+def test_when_over_passages_without_dates_asks_for_a_condition():
+    runs = with_entities("The else clause runs when the try clause raises no exception.", 0.8)
+    assert choose_sentences("When does the else clause run?", [runs], AnswerPolicy()) == ([runs], "")
+    # A question that names the unit it wants still needs a date.
+    assert choose_sentences("In what year did the else clause appear?", [runs], AnswerPolicy()) == (
+        [], "No passage states a year.")
+
+
 def test_where_over_passages_with_places_still_wants_one():
     text = "The ministers met in Naples. The notes were long."
     met = with_entities(text, 0.8, [("GPE", 21, 27)])
