@@ -135,11 +135,14 @@ def _introduces(text: str, following: str) -> bool:
     return is_label and len(following.split()) >= 4 and following.rstrip()[-1:] in ".!?"
 
 
+# Words Sphinx writes before a member's name in its signature ("classmethod fromkeys(iterable)");
+# a class's or exception's signature starts with "class" or "exception" (index.entries reads both).
+MEMBER_QUALIFIERS = ("async", "abstractmethod", "classmethod", "staticmethod", "coroutine", "awaitable", "property")
 # A class entry's signature ("class timeit.Timer(stmt='pass', ...)", "exception json.JSONDecodeError(...)"),
 # and a member's signature nested in its description, named without its class ("timeit(number=1000000)").
 _CLASS_SIGNATURE = re.compile(r"(?:class|exception)\s+(?:[\w.]+\.)?(?P<name>[A-Za-z_]\w*)\b")
 _MEMBER_SIGNATURE = re.compile(
-    r"(?P<qualifiers>(?:(?:async|abstractmethod|classmethod|staticmethod|coroutine|awaitable|property)\s+)*)"
+    rf"(?P<qualifiers>(?:(?:{'|'.join(MEMBER_QUALIFIERS)})\s+)*)"
     r"(?P<name>[a-z_]\w*)(?P<rest>(?:\(.*|\[.*)?)", re.DOTALL)
 
 

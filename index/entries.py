@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from corpus.html import MEMBER_QUALIFIERS
+
 # What may stand before the name in a Sphinx signature ("class", "@" of a decorator, ...).
-_QUALIFIERS = r"(?:(?:class|exception|async|abstractmethod|classmethod|staticmethod|coroutine|awaitable|property)\s+)*@?"
+_QUALIFIERS = rf"(?:(?:{'|'.join(('class', 'exception', *MEMBER_QUALIFIERS))})\s+)*@?"
 _NAME = re.compile(rf"{_QUALIFIERS}(?P<name>[A-Za-z_][\w.]*\w)(?P<rest>.*)", re.DOTALL)
 # An option as a command line takes it: "-O", "-X", "--repeat" (its value "N", "=N" follows).
 _OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
