@@ -26,11 +26,10 @@ from index.entries import description_start, signature
 from index.lexical import tokenize
 from index.store import LoadedIndex
 from index.types import Hit, SentenceInfo
-from qa.question import KIND_LABELS, KIND_WORDS, AnswerKind, answer_kind, kind_phrase
+from qa.question import KIND_LABELS, KIND_WORDS, AnswerKind, answer_kind, kind_phrase, may_be_open
 from qa.types import Answer, Citation
 
 ABSTAIN_TEXT = "The documents do not answer this question."
-_NAMES_A_TIME_UNIT = re.compile(r"\b(?:date|day|year|month)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -164,12 +163,9 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
     if not scored:
         return [], "The closest passages only repeat the question's words."
     kind = answer_kind(question)
-    if (kind == "place" or (kind == "date" and not _NAMES_A_TIME_UNIT.search(question))) and not any(
-            _has_kind(s, kind, question) for s in scored):
+    if kind is not None and may_be_open(question, kind) and not any(_has_kind(s, kind, question) for s in scored):
         # "Where" over passages that name no place at all asks for a position, not a
-        # location ("Where do the notes of an exception show up?"), and "when" over
-        # passages without a date for a condition ("When does the else clause run?"):
-        # open questions. "In what year ...?" still needs a year.
+        # location, and "when" over passages without a date for a condition: open questions.
         kind = None
     if kind is not None:
         typed = [s for s in scored if _has_kind(s, kind, question) and s.coverage >= policy.min_typed_coverage]

@@ -20,14 +20,15 @@ KIND_LABELS: dict[AnswerKind, frozenset[str]] = {
     "city": frozenset({"GPE"}),  # a city is a geopolitical entity; "Europe" or "the Red Sea" is not one
 }
 
+_TIME_UNIT = r"(date|day|year|month)"
 _KIND_RULES: tuple[tuple[AnswerKind, re.Pattern], ...] = (
     ("percent", re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow many percent\b")),
     ("money", re.compile(r"\bhow much\b.*\b(dollars?|euros?|pounds|money|funding|cost|costs|budget|usd|eur)\b"
                          r"|\b(in|how many) (dollars|euros|pounds)\b|\bhow much (money|funding)\b")),
     ("count", re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|quantity)\b")),
     ("year", re.compile(r"\b(what|which) year\b")),
-    ("date", re.compile(r"^when\b|\b(on|in|by|since|until) (what|which) (date|day|year|month)\b"
-                        r"|\b(what|which) (date|day|year|month)\b|\bwhen (did|was|were|is|will|does|do)\b")),
+    ("date", re.compile(rf"^when\b|\b(on|in|by|since|until) (what|which) {_TIME_UNIT}\b"
+                        rf"|\b(what|which) {_TIME_UNIT}\b|\bwhen (did|was|were|is|will|does|do)\b")),
     ("city", re.compile(r"\b(what|which) (city|town|capital|village)\b")),
     ("place", re.compile(r"^where\b|\b(what|which) (venue|location)\b"
                          r"|\bwhere (did|was|were|is|will|does|do)\b")),
@@ -74,6 +75,21 @@ def answer_kind(question: str) -> AnswerKind | None:
         if rule.search(q):
             return kind
     return None
+
+
+def may_be_open(question: str, kind: AnswerKind) -> bool:
+    """True when a ``kind`` question may ask for a description rather than an entity.
+
+    A bare "where" may ask for a position ("Where do the notes of an exception show up?"),
+    a bare "when" for a condition ("When does the else clause run?"); "in what year" names
+    the unit it wants.
+
+    >>> may_be_open("When does the else clause run?", "date"), may_be_open("On what day did they meet?", "date")
+    (True, False)
+    """
+    if kind == "place":
+        return True
+    return kind == "date" and re.search(rf"\b{_TIME_UNIT}\b", question.lower()) is None
 
 
 _KIND_NOUNS = {"money": "an amount of money", "percent": "a percentage", "count": "a number", "year": "a year",
