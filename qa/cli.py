@@ -15,6 +15,7 @@ from corpus.errors import CorpusError, QAError, QuestionError
 from index.backends import STORES
 from index.encoder import RUNTIMES
 from index.errors import IndexFolderError
+from qa.llm import LLM_USES
 
 
 def _warn(message: str) -> None:
@@ -41,7 +42,7 @@ def _settings(args):
                             runtime=args.runtime, store=args.store, milvus_uri=args.milvus_uri,
                             feedback=getattr(args, "feedback", None),
                             llm_url=getattr(args, "llm_url", None), llm_model=getattr(args, "llm_model", None),
-                            llm_timeout=getattr(args, "llm_timeout", None),
+                            llm_timeout=getattr(args, "llm_timeout", None), llm_for=getattr(args, "llm_for", None),
                             allow_upload=True if getattr(args, "allow_upload", False) else None)
 
 
@@ -62,6 +63,13 @@ def cmd_index(args, settings) -> int:
     return 0
 
 
+def _warn_model_problems(answer) -> None:
+    """One warning line for each thing the language model could not do for ``answer``."""
+    for problem in (answer.search_guess_error, answer.generation_error):
+        if problem:
+            _warn(problem)
+
+
 def cmd_ask(args, settings) -> int:
     """Answer one question, or one question per stdin line with ``-``."""
     from qa.engine import Engine
@@ -70,8 +78,7 @@ def cmd_ask(args, settings) -> int:
     engine = Engine.open(settings, progress=True, warn=_warn)
     if args.question != "-":
         answer = engine.ask(args.question, k=args.k, docs=args.docs)
-        if answer.generation_error:
-            _warn(answer.generation_error)
+        _warn_model_problems(answer)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
@@ -84,8 +91,7 @@ def cmd_ask(args, settings) -> int:
             continue
         try:
             answer = engine.ask(question, k=args.k, docs=args.docs)
-            if answer.generation_error:
-                _warn(answer.generation_error)
+            _warn_model_problems(answer)
             row = answer.to_dict()
         except QuestionError as e:
             failures += 1
@@ -138,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     generator.add_argument("--llm-model", metavar="NAME", help="model name at that endpoint (env QA_LLM_MODEL)")
     generator.add_argument("--llm-timeout", type=float, metavar="SECONDS",
                            help="give up on the model after this long and keep the extractive answer (env QA_LLM_TIMEOUT; 60)")
+    generator.add_argument("--llm-for", choices=LLM_USES,
+                           help="what the model does: write the answer (answer), guess an answer to search with, the "
+                                "answer staying verbatim from the passages (search), or both (env QA_LLM_FOR; answer)")
     parser = argparse.ArgumentParser(
         prog="qa", description="Ask questions about your documents; every answer cites its source paragraphs.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -28,10 +28,11 @@ from qa.answering import (
     compose_answer,
     score_sentences,
 )
+from qa.expansion import expanded_vector, guess_answer
 from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, words_to_encode
 from qa.generated import generate_answer
 from qa.indexing import update_index
-from qa.llm import LLMClient
+from qa.llm import GenerationError, LLMClient
 from qa.phrases import noun_phrases
 from qa.question import clean_question
 from qa.scope import resolve_documents
@@ -99,9 +100,11 @@ class Engine:
         weights: FusionWeights = FusionWeights(),
         focus_policy: FocusPolicy = FocusPolicy(),
         generator: LLMClient | None = None,
+        searching_model: LLMClient | None = None,
     ):
         self.settings = settings
-        self.generator = generator
+        self.generator = generator  # writes the answer (--llm-for answer|both)
+        self.searching_model = searching_model  # guesses an answer to search with (--llm-for search|both)
         self.index = index
         self.encoder = encoder
         self.policy = policy
@@ -143,8 +146,9 @@ class Engine:
         if index.manifest.dimension != encoder.dimension:
             raise IndexFolderError(f"the index at {settings.index} holds {index.manifest.dimension}-d vectors; "
                                    f"the model makes {encoder.dimension}-d ones")
-        generator = LLMClient(settings.llm) if settings.llm is not None else None
-        return cls(settings, index, encoder, generator=generator)
+        client = LLMClient(settings.llm) if settings.llm is not None else None
+        return cls(settings, index, encoder, generator=client if settings.llm_answers else None,
+                   searching_model=client if settings.llm_searches else None)
 
     def context(self, paragraph_id: str, radius: int = 2) -> list[Paragraph]:
         """The paragraph with id ``paragraph_id`` and up to ``radius`` neighbours each side.
@@ -211,13 +215,20 @@ class Engine:
         terms = focus_terms(question)
         # Focus words the vocabulary lacks are embedded in the same encoder call as the question.
         unknown = words_to_encode(terms, self.index.words)
-        vectors = self.encoder.encode([question, *unknown])
+        guess, guess_error = self._guess_answer(question)
+        guessed = time.perf_counter()
+        vectors = self.encoder.encode([question, *unknown, *([guess] if guess else [])])
         query_vector = vectors[0]
+        if guess:
+            # The guess is a search key (qa/expansion.py): it moves the dense query, adds its
+            # words to the lexical one, and the sentences are scored against the same vector;
+            # the focus-word check still reads the question's own words.
+            query_vector, vectors = expanded_vector(query_vector, vectors[-1]), vectors[:-1]
         encoded = time.perf_counter()
         acronyms = initialisms(question, self.searcher.has_term)
         names = [t.word for t in terms if t.kind == "identifier"] + question_options(question)
-        hits = self.searcher.search(query_vector, question, max(k, self.policy.answer_passages), acronyms,
-                                    within or None, names)
+        hits = self.searcher.search(query_vector, f"{question} {guess}" if guess else question,
+                                    max(k, self.policy.answer_passages), acronyms, within or None, names)
         searched = time.perf_counter()
         evidence_hits = hits[: self.policy.answer_passages]
         evidence_docs = frozenset(h.paragraph.doc for h in evidence_hits)
@@ -250,13 +261,15 @@ class Engine:
         answer = compose_answer(question, chosen, hits[:k], reason)
         done = time.perf_counter()
         timings = {
-            "encode": 1000 * (encoded - started),
+            **({"guess": 1000 * (guessed - started)} if self.searching_model is not None else {}),
+            "encode": 1000 * (encoded - guessed),
             "search": 1000 * (searched - encoded),
             "answer": 1000 * (done - searched),
             "total": 1000 * (done - started),
         }
         answer = Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.passages,
-                        answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus), within)
+                        answer.reason, timings, tuple(m.term.text for m in missing), tuple(focus), within,
+                        search_guess=guess, search_guess_error=guess_error)
         if self.generator is None or answer.abstained:
             # An abstention stands: the focus check or the kind check already found that the
             # passages lack what the question asks, and no wording can change that.
@@ -266,6 +279,15 @@ class Engine:
         answer.timings["generate"] = 1000 * (time.perf_counter() - done)
         answer.timings["total"] = 1000 * (time.perf_counter() - started)
         return answer
+
+    def _guess_answer(self, question: str) -> tuple[str, str]:
+        """The model's guessed answer to search with, and why there is none ("" when it is not asked)."""
+        if self.searching_model is None:
+            return "", ""
+        try:
+            return guess_answer(self.searching_model, question), ""
+        except GenerationError as e:
+            return "", f"{e}; searched with the question alone"
 
     def passage_sentences(self, hit: Hit) -> list[tuple[int, int, np.ndarray]]:
         """``(start, end, vector)`` of every sentence of ``hit``'s paragraph, from the index."""

@@ -16,6 +16,7 @@ from typing import Any, cast
 from corpus.errors import QAError
 
 API_KEY_ENV = "QA_LLM_API_KEY"
+LLM_USES = ("answer", "search", "both")  # what a configured model does (Settings.llm_for)
 
 
 class GenerationError(QAError):
@@ -52,18 +53,18 @@ class LLMClient:
         """The model as shown to users ("the endpoint's model" when none was named)."""
         return self.settings.model or "the endpoint's model"
 
-    def complete(self, messages: list[dict]) -> str:
-        """The reply to ``messages``; raises :class:`GenerationError` on any failure."""
-        return "".join(self.stream(messages))
+    def complete(self, messages: list[dict], max_tokens: int | None = None) -> str:
+        """The reply to ``messages`` (at most ``max_tokens``, default the settings'); GenerationError on failure."""
+        return "".join(self.stream(messages, max_tokens))
 
-    def stream(self, messages: list[dict]) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
         """The reply to ``messages`` piece by piece as it is generated; :class:`GenerationError` on failure."""
         import openai
 
         try:
             chunks = self._client.chat.completions.create(
                 model=self.settings.model or "default", messages=cast(Any, messages), temperature=0,
-                max_tokens=self.settings.max_tokens, stream=True)
+                max_tokens=max_tokens or self.settings.max_tokens, stream=True)
             produced = False
             for chunk in chunks:
                 piece = chunk.choices[0].delta.content if chunk.choices else None

@@ -11,10 +11,11 @@ from corpus.errors import SettingsError
 from corpus.loader import default_corpus_dir
 from index.backends import StoreChoice
 from index.encoder import DEFAULT_MODEL, check_runtime
-from qa.llm import LLMSettings
+from qa.llm import LLM_USES, LLMSettings
 
 ENV = {"corpus": "QA_CORPUS", "index": "QA_INDEX", "model": "QA_MODEL", "feedback": "QA_FEEDBACK", "runtime": "QA_RUNTIME",
        "nprobe": "QA_NPROBE", "llm_url": "QA_LLM_URL", "llm_model": "QA_LLM_MODEL", "llm_timeout": "QA_LLM_TIMEOUT",
+       "llm_for": "QA_LLM_FOR",
        "store": "QA_STORE", "milvus_uri": "QA_MILVUS_URI",
        "allow_upload": "QA_ALLOW_UPLOAD", "max_upload_mb": "QA_MAX_UPLOAD_MB",
        "max_upload_total_mb": "QA_MAX_UPLOAD_TOTAL_MB"}
@@ -49,6 +50,9 @@ class Settings:
     llm_url: str = ""
     llm_model: str = ""
     llm_timeout: float = 60.0
+    # What the model does: "answer" (writes the answer), "search" (guesses an answer to search
+    # with, qa/expansion.py; the answer stays extractive) or "both".
+    llm_for: str = "answer"
     store: str = "faiss"  # where the vectors are: "faiss" (files in the index folder) or "milvus"
     milvus_uri: str | None = None  # None: the database the index records, else Milvus Lite inside the index folder
     milvus_token: str = field(default="", repr=False, compare=False)  # never printed or stored
@@ -73,6 +77,8 @@ class Settings:
             raise SettingsError("max_question_chars must be at least 10")
         if self.llm_url and not self.llm_url.startswith(("http://", "https://")):
             raise SettingsError(f"the language model URL must start with http:// or https://, not {self.llm_url!r}")
+        if self.llm_for not in LLM_USES:
+            raise SettingsError(f"the language model is for one of {', '.join(LLM_USES)}, not {self.llm_for!r}")
         if not 0 < self.llm_timeout <= 3600:
             raise SettingsError(f"the language model timeout must be between 0 and 3600 seconds, not {self.llm_timeout}")
 
@@ -82,8 +88,18 @@ class Settings:
 
     @property
     def llm(self) -> LLMSettings | None:
-        """The generator's settings, or ``None`` when no language model is configured."""
+        """The language model's settings, or ``None`` when none is configured."""
         return LLMSettings(self.llm_url, self.llm_model, self.llm_timeout) if self.llm_url else None
+
+    @property
+    def llm_answers(self) -> bool:
+        """True when a language model writes the answers (qa/generated.py)."""
+        return bool(self.llm_url) and self.llm_for in ("answer", "both")
+
+    @property
+    def llm_searches(self) -> bool:
+        """True when a language model's guessed answer widens the search (qa/expansion.py)."""
+        return bool(self.llm_url) and self.llm_for in ("search", "both")
 
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None, **flags) -> Settings:
@@ -133,6 +149,7 @@ class Settings:
             llm_url=pick("llm_url") or "",
             llm_model=pick("llm_model") or "",
             llm_timeout=llm_timeout,
+            llm_for=pick("llm_for") or cls.llm_for,
             allow_upload=str(allow).strip().lower() in _TRUE,  # a flag gives True, the environment "1"
             max_upload_mb=limits["max_upload_mb"],
             max_upload_total_mb=limits["max_upload_total_mb"],

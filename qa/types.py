@@ -42,6 +42,8 @@ class Answer:
     ``model`` and checked sentence by sentence, ``unverified`` lists the sentences dropped
     and why, ``extractive`` is the extractive answer it replaced, and ``generation_error``
     says why a generated answer was not possible (then this is the extractive answer).
+    ``search_guess`` is the model's guessed answer that widened the search (``--llm-for
+    search``), ``search_guess_error`` why there was none.
     """
 
     question: str
@@ -59,6 +61,8 @@ class Answer:
     unverified: tuple[Unverified, ...] = ()
     extractive: Answer | None = None
     generation_error: str = ""
+    search_guess: str = ""  # the model's guessed answer the search used (qa/expansion.py), never shown as an answer
+    search_guess_error: str = ""  # why no guess was used (the search then used the question alone)
 
     def to_dict(self) -> dict:
         """The JSON object of ``qa ask --json`` and of the ``ask`` API."""
@@ -75,6 +79,8 @@ class Answer:
             "within": list(self.within),
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
             **self._generation_dict(),
+            **({"search_guess": self.search_guess} if self.search_guess else {}),
+            **({"search_guess_error": self.search_guess_error} if self.search_guess_error else {}),
         }
 
     def _generation_dict(self) -> dict:

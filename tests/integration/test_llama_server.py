@@ -105,3 +105,23 @@ def test_the_reply_streams_and_only_verified_sentences_reach_the_answer(llama_ur
         kept = answer.text
         for dropped in answer.unverified:
             assert dropped.text not in kept
+
+
+def test_a_guessed_answer_from_a_real_llama_cpp_server_widens_the_search(llama_url, seed_index_dir):
+    # --llm-for search: the model only guesses an answer to search with; the answer stays
+    # extractive (no "generated" keys), verbatim and cited, and the guess is shown as such.
+    result = subprocess.run([QA, "ask", "--json", "--index", str(seed_index_dir), "--llm-url", llama_url,
+                             "--llm-timeout", "240", "--llm-for", "search", QUESTION], capture_output=True, text=True,
+                            timeout=600, env={**os.environ})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    assert "search_guess_error" not in data, data.get("search_guess_error")
+    assert data["search_guess"].strip()
+    assert "generated" not in data
+    assert data["timings_ms"]["guess"] > 0
+    assert not data["abstained"]
+    assert data["citations"]
+    for citation in data["citations"]:
+        assert citation["sentences"]
+        assert all(sentence in citation["text"] for sentence in citation["sentences"])

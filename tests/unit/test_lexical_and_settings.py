@@ -68,3 +68,18 @@ def test_initialisms_find_acronyms_the_corpus_uses():
     assert set(found) == {"unscr", "wmd"}
     assert found["wmd"] == {"weapon", "mass", "destruct"}
     assert initialisms("North Atlantic", vocab.__contains__) == {}  # "na" is too short to trust
+
+
+def test_a_language_model_answers_by_default_and_can_search_instead_or_both():
+    def uses(**given):
+        s = Settings.resolve(env={}, corpus="docs", llm_url="http://127.0.0.1:8080/v1", **given)
+        return s.llm_answers, s.llm_searches
+
+    assert uses() == (True, False)
+    assert uses(llm_for="search") == (False, True)
+    assert uses(llm_for="both") == (True, True)
+    env = {"QA_LLM_URL": "http://127.0.0.1:8080/v1", "QA_LLM_FOR": "search"}
+    assert Settings.resolve(env=env, corpus="docs").llm_searches
+    assert not Settings.resolve(env={}, corpus="docs", llm_for="both").llm_searches  # no model, nothing to ask
+    with pytest.raises(SettingsError, match="one of answer, search, both"):
+        Settings.resolve(env={}, corpus="docs", llm_for="everything")
