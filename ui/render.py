@@ -159,6 +159,16 @@ def generation_notes_html(turn: Turn, index: int, a: Answer) -> str:
     return "".join(out)
 
 
+def search_guess_html(a: Answer | None) -> str:
+    """The model's guess the search also used (collapsed, marked as not an answer), or why there was none."""
+    if a is not None and a.search_guess:
+        return (f'<details class="cq-guess"><summary>also searched with the model\'s guess — not an answer'
+                f'</summary><p>{html_text(a.search_guess)}</p></details>')
+    if a is not None and a.search_guess_error:
+        return f'<div class="cq-guess">{html_text(a.search_guess_error)}</div>'
+    return ""
+
+
 def turn_html(turn: Turn, index: int) -> str:
     """One question and its answer (with numbered sources), abstention or error, as HTML."""
     question = f'<div class="cq-q"><div class="cq-bubble">{html_text(turn.asked)}</div>'
@@ -166,7 +176,7 @@ def turn_html(turn: Turn, index: int) -> str:
         question += f'<div class="cq-understood">understood as: {html_text(turn.standalone)}</div>'
     if turn.answer is not None and turn.answer.within:
         question += f'<div class="cq-within">asked within: {html_text(", ".join(turn.answer.within))}</div>'
-    question += "</div>"
+    question += search_guess_html(turn.answer) + "</div>"
     a = turn.answer
     if a is None and turn.streaming:
         body = (f'<div class="cq-a"><div class="cq-generated">writing… each sentence is checked when the model '

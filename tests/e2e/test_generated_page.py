@@ -81,3 +81,34 @@ def test_a_model_that_is_down_leaves_the_extractive_answer_with_its_reason(brows
     finally:
         stub.status = 200
         context.close()
+
+
+@pytest.fixture(scope="module")
+def guessing_server(tmp_path_factory, e2e_corpus, e2e_index, stub):
+    """`qa serve --llm-for search`: the stub only guesses an answer to search with."""
+    running = start_server(tmp_path_factory.mktemp("guess-server"), "--corpus", str(e2e_corpus), "--index",
+                           str(e2e_index), "--llm-url", stub.url, "--llm-for", "search")
+    yield running
+    stop(running.process)
+
+
+def test_the_models_search_guess_is_shown_beside_the_question_and_the_answer_stays_quoted(browser, guessing_server,
+                                                                                          stub):
+    stub.reply = lambda prompt: "The partnership began in 2002 at the Kananaskis Summit."
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(guessing_server.url)
+        page.wait_for_selector("#cq-chat .cq-chat", timeout=30_000)
+        turn = ask(page, QUESTION)
+        turn.locator(".cq-sources").wait_for(timeout=30_000)
+        guess = turn.locator(".cq-q .cq-guess")
+        assert guess.locator("> summary").inner_text() == "also searched with the model's guess — not an answer"
+        assert not guess.locator("p").is_visible()  # collapsed until asked for
+        guess.locator("> summary").click()
+        assert guess.locator("p").inner_text() == "The partnership began in 2002 at the Kananaskis Summit."
+        assert turn.locator(".cq-generated").count() == 0  # the answer is the extractive one
+        assert "2002" in turn.locator(".cq-answer-text").first.inner_text()
+        assert "Kananaskis" in turn.locator(".cq-sources").inner_text()
+    finally:
+        context.close()

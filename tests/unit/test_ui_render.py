@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from html.parser import HTMLParser
 
@@ -89,6 +90,19 @@ def test_abstention_shows_closest_passages_not_citations():
 def test_follow_up_shows_what_was_understood():
     turn = Turn("and what about Africa?", "What does the G7 say about Africa?", answer=abstained())
     assert "understood as: What does the G7 say about Africa?" in render_conversation([turn])
+
+
+def test_the_models_search_guess_is_shown_collapsed_and_escaped_apart_from_the_answer():
+    guess = "The G7 funds <b>it</b> through the Global Partnership."
+    html = render_conversation([Turn("Who pays?", "Who pays?", answer=replace(answered(), search_guess=guess))])
+    question, answer = html.split('<div class="cq-a">', 1)
+    assert "also searched with the model's guess — not an answer" in question
+    assert "funds &lt;b&gt;it&lt;/b&gt;" in question  # shown as text
+    assert "<details" in question
+    assert "Global Partnership" not in answer
+    failed = replace(answered(), search_guess_error="cannot reach the language model; searched with the question alone")
+    assert "searched with the question alone" in render_conversation([Turn("Who pays?", "Who pays?", answer=failed)])
+    assert "cq-guess" not in render_conversation([Turn("Who pays?", "Who pays?", answer=answered())])
 
 
 def test_error_turn_is_a_message():
