@@ -70,9 +70,10 @@ def _compose(extractive: Answer, passages: Sequence[Hit], kept: list[Verified], 
         parts.append(f"{sentence.text} " + "".join(f"[{m}]" for m in markers))
     citations = tuple(Citation(new, passages[old - 1], tuple(sorted(spans.get(old, ()))))
                       for old, new in sorted(numbers.items(), key=lambda kv: kv[1]))
-    return Answer(extractive.question, " ".join(parts), False, citations, extractive.passages,
-                  reason="", timings=extractive.timings, missing=extractive.missing, focus=extractive.focus,
-                  generated=True, model=model, unverified=tuple(dropped), extractive=extractive)
+    # replace() keeps what the retrieval recorded (passages, timings, focus, the documents it
+    # was asked within, the search guess); a new Answer(...) here once dropped ``within``.
+    return replace(extractive, text=" ".join(parts), abstained=False, citations=citations, reason="",
+                   generated=True, model=model, unverified=tuple(dropped), extractive=extractive)
 
 
 def _joined(first: str, second: str) -> str:

@@ -195,3 +195,12 @@ def test_markers_standing_in_for_content_and_dangling_sentences_are_dropped(gene
     assert answer.generated
     assert [u.reason for u in answer.unverified] == ["It points at passages instead of saying what they state.",
                                                      "It is incomplete."]
+
+
+def test_a_generated_answer_keeps_the_documents_it_was_asked_within(generating, stub):
+    doc = "002_9584fc23a3ef617f.txt"
+    stub.reply = lambda p: f"{SUPPORTED} [{passage_with(p, 'Kananaskis')}]."
+    answer = generating.ask(QUESTION, docs=[doc])
+    assert answer.generated
+    assert answer.within == (doc,)
+    assert answer.to_dict()["within"] == [doc]
