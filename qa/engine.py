@@ -218,11 +218,12 @@ class Engine:
         guess, guess_error = self._guess_answer(question)
         guessed = time.perf_counter()
         vectors = self.encoder.encode([question, *unknown, *([guess] if guess else [])])
-        query_vector = vectors[0]
+        question_vector = query_vector = vectors[0]
         if guess:
             # The guess is a search key (qa/expansion.py): it moves the dense query, adds its
-            # words to the lexical one, and the sentences are scored against the same vector;
-            # the focus-word check still reads the question's own words.
+            # words to the lexical one, and the sentences are scored against the same vector.
+            # The focus-word check reads the question's words, a generated answer's verifier
+            # its own vector: what the answer must address is the question, not the guess.
             query_vector, vectors = expanded_vector(query_vector, vectors[-1]), vectors[:-1]
         encoded = time.perf_counter()
         acronyms = initialisms(question, self.searcher.has_term)
@@ -274,7 +275,7 @@ class Engine:
             # An abstention stands: the focus check or the kind check already found that the
             # passages lack what the question asks, and no wording can change that.
             return answer
-        answer = generate_answer(answer, evidence_hits, self.generator, np.asarray(query_vector),
+        answer = generate_answer(answer, evidence_hits, self.generator, np.asarray(question_vector),
                                  lambda texts: self.encoder.encode(texts), self.passage_sentences, on_text=on_text)
         answer.timings["generate"] = 1000 * (time.perf_counter() - done)
         answer.timings["total"] = 1000 * (time.perf_counter() - started)

@@ -16,7 +16,7 @@ from qa.expansion import SYSTEM
 from qa.llm import LLMClient, LLMSettings
 from qa.settings import Settings
 from tests.conftest import DATA
-from tests.stub_llm import StubLLM
+from tests.stub_llm import StubLLM, passage_with
 
 DOCS = DATA / "sphinx"
 QUESTION = "How do I keep the output machine-readable for a script that consumes it?"
@@ -83,3 +83,20 @@ def test_the_guess_does_not_lift_the_focus_check(docs_engine, stub):
     stub.reply = lambda prompt: "Predictor.interval sets the seconds between two predicted water levels."
     answer = guessing(docs_engine, stub).ask("How do I change the barometric pressure correction of the Predictor?")
     assert answer.abstained
+
+
+def test_with_both_the_model_guesses_then_writes_an_answer_checked_against_the_question(docs_engine, stub):
+    def reply(prompt: str) -> str:
+        if prompt.startswith(SYSTEM):
+            return GUESS
+        return f"The -q option prints nothing but the times, one a line [{passage_with(prompt, 'Print nothing')}]."
+
+    stub.reply = reply
+    client = LLMClient(LLMSettings(stub.url, "stub", 5.0))
+    both = Engine(docs_engine.settings, docs_engine.index, docs_engine.encoder, generator=client, searching_model=client)
+    answer = both.ask(QUESTION)
+    assert len(stub.prompts) == 2  # the guess, then the answer from the passages it found
+    assert answer.search_guess == GUESS
+    assert answer.generated
+    assert answer.text == "The -q option prints nothing but the times, one a line. [1]"
+    assert answer.citations[0].hit.paragraph.text == ENTRY
