@@ -1,6 +1,8 @@
 """Generated answers on the page, in Chromium: streamed, then verified, labelled, with what was removed."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, ask, start_server, stop
@@ -19,13 +21,18 @@ def stub():
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def generating_server(tmp_path_factory, e2e_corpus, e2e_index, stub):
-    """`qa serve` with the stub as its language model."""
+def serving_with_stub(tmp_path_factory, e2e_corpus, e2e_index, stub, *flags: str):
+    """`qa serve` on the e2e corpus with the stub as its language model, stopped when the module ends."""
     running = start_server(tmp_path_factory.mktemp("llm-server"), "--corpus", str(e2e_corpus), "--index",
-                           str(e2e_index), "--llm-url", stub.url, "--llm-model", "stub-model")
+                           str(e2e_index), "--llm-url", stub.url, *flags)
     yield running
     stop(running.process)
+
+
+@pytest.fixture(scope="module")
+def generating_server(tmp_path_factory, e2e_corpus, e2e_index, stub):
+    """`qa serve` with the stub writing the answers."""
+    yield from serving_with_stub(tmp_path_factory, e2e_corpus, e2e_index, stub, "--llm-model", "stub-model")
 
 
 def test_a_generated_answer_streams_then_shows_only_checked_sentences(browser, generating_server, stub):
@@ -66,42 +73,42 @@ def test_a_generated_answer_streams_then_shows_only_checked_sentences(browser, g
         context.close()
 
 
+@contextmanager
+def answered_turn(browser, url: str, question: str):
+    """A new page at ``url`` with ``question`` asked: its turn, once the sources are shown."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("#cq-chat .cq-chat", timeout=30_000)
+        turn = ask(page, question)
+        turn.locator(".cq-sources").wait_for(timeout=30_000)
+        yield turn
+    finally:
+        context.close()
+
+
 def test_a_model_that_is_down_leaves_the_extractive_answer_with_its_reason(browser, generating_server, stub):
     stub.status = 500
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
     try:
-        page.goto(generating_server.url)
-        page.wait_for_selector("#cq-chat .cq-chat", timeout=30_000)
-        turn = ask(page, QUESTION)
-        turn.locator(".cq-sources").wait_for(timeout=30_000)
-        assert "2002" in turn.locator(".cq-answer-text").first.inner_text()
-        assert turn.locator(".cq-generated").count() == 0
-        assert "HTTP 500" in turn.locator(".cq-note").inner_text()
+        with answered_turn(browser, generating_server.url, QUESTION) as turn:
+            assert "2002" in turn.locator(".cq-answer-text").first.inner_text()
+            assert turn.locator(".cq-generated").count() == 0
+            assert "HTTP 500" in turn.locator(".cq-note").inner_text()
     finally:
         stub.status = 200
-        context.close()
 
 
 @pytest.fixture(scope="module")
 def guessing_server(tmp_path_factory, e2e_corpus, e2e_index, stub):
     """`qa serve --llm-for search`: the stub only guesses an answer to search with."""
-    running = start_server(tmp_path_factory.mktemp("guess-server"), "--corpus", str(e2e_corpus), "--index",
-                           str(e2e_index), "--llm-url", stub.url, "--llm-for", "search")
-    yield running
-    stop(running.process)
+    yield from serving_with_stub(tmp_path_factory, e2e_corpus, e2e_index, stub, "--llm-for", "search")
 
 
 def test_the_models_search_guess_is_shown_beside_the_question_and_the_answer_stays_quoted(browser, guessing_server,
                                                                                           stub):
     stub.reply = lambda prompt: "The partnership began in 2002 at the Kananaskis Summit."
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(guessing_server.url)
-        page.wait_for_selector("#cq-chat .cq-chat", timeout=30_000)
-        turn = ask(page, QUESTION)
-        turn.locator(".cq-sources").wait_for(timeout=30_000)
+    with answered_turn(browser, guessing_server.url, QUESTION) as turn:
         guess = turn.locator(".cq-q .cq-guess")
         assert guess.locator("> summary").inner_text() == "also searched with the model's guess — not an answer"
         assert not guess.locator("p").is_visible()  # collapsed until asked for
@@ -110,5 +117,3 @@ def test_the_models_search_guess_is_shown_beside_the_question_and_the_answer_sta
         assert turn.locator(".cq-generated").count() == 0  # the answer is the extractive one
         assert "2002" in turn.locator(".cq-answer-text").first.inner_text()
         assert "Kananaskis" in turn.locator(".cq-sources").inner_text()
-    finally:
-        context.close()
