@@ -6,7 +6,7 @@ debugger"). A language model that knows the subject can guess the answer in the 
 reference would use; searching with the question and that guess together (HyDE, Gao et
 al. 2022) finds passages the question alone ranks 10th or lower. The guess is only ever
 a search key: the answer is still taken verbatim from the passages found, each sentence
-cited, and the abstention checks still read the question's own words. A wrong guess can
+cited, and the focus-word check still reads the question's own words. A wrong guess can
 therefore rank a wrong passage first, but cannot put a claim in the answer that no
 passage makes.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.llm import GenerationError, LLMClient
+from qa.llm import LLMClient
 
 SYSTEM = ("Write one or two sentences, phrased as reference documentation would phrase them, that answer the "
           "question. Use the exact names of the functions, methods, options, terms, people or places involved. "
@@ -23,7 +23,7 @@ MAX_TOKENS = 80  # two sentences; a longer guess costs seconds and drifts off th
 
 
 def guess_answer(client: LLMClient, question: str) -> str:
-    """The model's guess at an answer to ``question`` (a search key only); raises GenerationError."""
+    """The model's guess at an answer to ``question`` (a search key only); raises qa.llm.GenerationError."""
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]
     return client.complete(messages, max_tokens=MAX_TOKENS).strip()
 
@@ -38,6 +38,3 @@ def expanded_vector(question_vector: np.ndarray, guess_vector: np.ndarray) -> np
     mixed = np.asarray(question_vector, dtype=np.float32) + np.asarray(guess_vector, dtype=np.float32)
     norm = float(np.linalg.norm(mixed))
     return mixed / norm if norm > 0 else np.asarray(question_vector, dtype=np.float32)
-
-
-__all__ = ["GenerationError", "expanded_vector", "guess_answer"]
