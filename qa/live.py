@@ -82,7 +82,7 @@ class LiveEngine:
             index = load_index(folder, model=old.encoder.name, nprobe=old.settings.nprobe, store=old.settings.store_choice)
             if _stamp(folder) == stamp:
                 self._engine = Engine(old.settings, index, old.encoder, old.policy, old.searcher.weights,
-                                      old.focus_policy, old.generator)
+                                      old.focus_policy, generator=old.generator, searching_model=old.searching_model)
                 self.last_error = None
         except QAError as e:
             if _stamp(folder) == stamp:
