@@ -63,11 +63,11 @@ def test_live_engine_switches_to_a_rebuilt_index_without_failing_a_request(tmp_p
     assert live.index.manifest.counts["documents"] == 3
 
 
-def live_engine_behind_a_rebuild(tmp_path, encoder, annotator):
-    """A live engine on the bundled corpus, and a rebuild (with a third document) it has not loaded yet."""
+def live_engine_behind_a_rebuild(tmp_path, encoder, annotator, **flags):
+    """A live engine on the bundled corpus (``flags`` to its settings), and a rebuild with a third document not loaded yet."""
     corpus = tmp_path / "docs"
     shutil.copytree(default_corpus_dir(), corpus)
-    settings = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "index"))
+    settings = Settings.resolve(env={}, corpus=str(corpus), index=str(tmp_path / "index"), **flags)
     build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
     live = LiveEngine(Engine.open(settings, encoder=encoder, build_if_missing=False))
     (corpus / "harbour.txt").write_text(NEW_DOC, "utf-8")
@@ -126,15 +126,11 @@ def test_a_rebuild_swapped_in_during_a_reload_is_loaded_next(tmp_path, encoder, 
 def test_a_reloaded_engine_keeps_its_language_model_roles(tmp_path, encoder, annotator):
     # --llm-for both: after a rebuild (an upload) the engine still writes answers and still
     # searches with the model's guess; nothing is asked of the model here (no server needed).
-    corpus, settings, _ = live_engine_behind_a_rebuild(tmp_path, encoder, annotator)
-    with_model = Settings.resolve(env={}, corpus=str(corpus), index=str(settings.index),
-                                  llm_url="http://127.0.0.1:9/v1", llm_for="both")
-    live = LiveEngine(Engine.open(with_model, encoder=encoder, build_if_missing=False))
+    _, _, live = live_engine_behind_a_rebuild(tmp_path, encoder, annotator,
+                                              llm_url="http://127.0.0.1:9/v1", llm_for="both")
     before = live.current
     assert before.generator is not None
     assert before.searching_model is before.generator
-    (corpus / "more.txt").write_text("Tug Report\n\nTwo new tugs arrived at the harbour in May.\n", "utf-8")
-    build_index(load_corpus(corpus, warn=print), settings.index, encoder, annotator)
     live.refresh(wait=True)
     assert live.current is not before  # reloaded
     assert live.current.generator is before.generator
