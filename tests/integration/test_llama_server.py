@@ -63,6 +63,10 @@ def llama_url():
             assert time.monotonic() < deadline, "llama.cpp server did not start in 180 s"
             time.sleep(0.5)
         yield url
+        # A server that died mid-module shows up in the tests only as "cannot reach"; say why.
+        if process.poll() is not None:
+            raise AssertionError(f"llama.cpp server died during the tests (exit code {process.returncode}; a "
+                                 f"negative code is the signal): {process.stderr.read()[-2000:] if process.stderr else ''}")
     finally:
         process.terminate()
         try:
