@@ -7,9 +7,9 @@ event does is :class:`ui.handlers.ChatHandlers`; here are the layout and the wir
 """
 import errno
 import os
+import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -66,7 +66,7 @@ def build_app(engine: QuestionAnswerer, feedback: FeedbackStore | None = None, e
 
     feedback = feedback or FeedbackStore(feedback_path(engine.settings))
     examples = pick_examples(engine) if examples is None else examples
-    handlers = ChatHandlers(engine, feedback, examples, exports=Path(tempfile.mkdtemp(prefix="citeqa-export-")))
+    handlers = ChatHandlers(engine, feedback, examples)
     library = LibraryHandlers(engine, jobs)
 
     with gr.Blocks(title="citeqa — ask the documents") as demo:
@@ -188,6 +188,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", ANALYTICS_EVENTS)
     started = time.perf_counter()
+    _stop_on_sigterm()
     check_port(host, port)
     loader = threading.Thread(target=_import_gradio, daemon=True)
     loader.start()
@@ -206,20 +207,33 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     # Answers are CPU-bound on a small machine: two at a time, a bounded waiting line.
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_SIZE)
     try:
-        demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=False,
-                    ssr_mode=False, mcp_server=False, state_session_capacity=SESSION_CAPACITY,
-                    max_threads=WORKER_THREADS, css=CSS, theme=page_theme(gr), auth=auth,
-                    max_file_size=f"{settings.max_upload_mb:g}mb")
-    except OSError as err:
-        raise QAError(f"cannot listen on {host}:{port}: {err}", hint="pick a free port with --port") from err
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{demo.server_port}/"
-    uploads = f"; uploads on, into {settings.corpus / 'uploads'}" if jobs else ""
-    print(f"citeqa: serving {settings.corpus} (index {settings.index}{uploads}) at {url}  "
-          f"— ready in {time.perf_counter() - started:.1f} s; Ctrl+C to stop", flush=True)
-    try:
+        try:
+            demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=False,
+                        ssr_mode=False, mcp_server=False, state_session_capacity=SESSION_CAPACITY,
+                        max_threads=WORKER_THREADS, css=CSS, theme=page_theme(gr), auth=auth,
+                        max_file_size=f"{settings.max_upload_mb:g}mb")
+        except OSError as err:
+            raise QAError(f"cannot listen on {host}:{port}: {err}", hint="pick a free port with --port") from err
+        url = f"http://{'[' + host + ']' if ':' in host else host}:{demo.server_port}/"
+        uploads = f"; uploads on, into {settings.corpus / 'uploads'}" if jobs else ""
+        print(f"citeqa: serving {settings.corpus} (index {settings.index}{uploads}) at {url}  "
+              f"— ready in {time.perf_counter() - started:.1f} s; Ctrl+C to stop", flush=True)
         demo.block_thread()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM once the page is up: a clean stop
         pass
     finally:
         demo.close()
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM (``kill``, systemd, a test's ``terminate()``) stop the server like Ctrl+C.
+
+    Python's default for SIGTERM ends the process at once, skipping ``finally`` blocks and
+    exit handlers: the page's temporary export folder was left behind at every stop.
+    """
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+        signal.signal(signal.SIGTERM, interrupt)

@@ -8,6 +8,7 @@ classes themselves. ``build_app`` imports this module, which keeps ``import ui.a
 so ``qa serve``'s port check) free of gradio's import of several seconds.
 """
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -67,11 +68,14 @@ class ChatHandlers:
     "Triggering Events and Custom Input Components").
     """
 
-    def __init__(self, engine: QuestionAnswerer, feedback: FeedbackStore, examples: list[str], exports: Path):
+    def __init__(self, engine: QuestionAnswerer, feedback: FeedbackStore, examples: list[str]):
         self.engine = engine
         self.feedback = feedback
         self.examples = examples
-        self.exports = exports  # one subfolder per browser session
+        # Exported conversations, one subfolder per browser session; the folder is removed
+        # when the handlers go or the process exits (`qa serve` turns SIGTERM into an exit).
+        self._exports = tempfile.TemporaryDirectory(prefix="citeqa-export-", ignore_cleanup_errors=True)
+        self.exports = Path(self._exports.name)
 
     def export_file(self, turns: list[Turn], session: str) -> str:
         """Write ``turns`` as Markdown into ``session``'s own export folder; return the file's path."""

@@ -69,18 +69,19 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def start_server(folder: Path, *args: str, feedback: Path | None = None, timeout: float = START_TIMEOUT) -> Server:
-    """Start `qa serve *args` on a free port; logs go to ``folder``."""
+def start_server(folder: Path, *args: str, feedback: Path | None = None, timeout: float = START_TIMEOUT,
+                 env: dict[str, str] | None = None) -> Server:
+    """Start `qa serve *args` on a free port (``env`` added to its environment); logs go to ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     feedback = feedback or folder / "feedback.jsonl"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "TOKENIZERS_PARALLELISM": "false", "QA_FEEDBACK": str(feedback)}
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+           "TOKENIZERS_PARALLELISM": "false", "QA_FEEDBACK": str(feedback), **(env or {})}
     out, err = folder / "serve.out", folder / "serve.err"
     started = time.monotonic()
     with open(out, "w") as o, open(err, "w") as e:
         process = subprocess.Popen([QA, "serve", *args, "--host", "127.0.0.1", "--port", str(port)],
-                                   stdout=o, stderr=e, env=env)
+                                   stdout=o, stderr=e, env=environment)
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_http(url, process, timeout)

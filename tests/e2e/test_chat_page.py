@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, ask
+from tests.e2e.conftest import ARTIFACTS, ask, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -217,6 +217,25 @@ def test_busy_port_is_a_one_line_error(server):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_a_terminated_server_exits_cleanly_and_leaves_no_temporary_folder(tmp_path, e2e_corpus, e2e_index):
+    # SIGTERM is how systemd, `kill` and the tests stop a server: it must run the clean-up
+    # Ctrl+C runs, or the page's export folder stays in the temporary directory at every stop.
+    from tests.e2e.conftest import start_server
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    running = start_server(tmp_path / "server", "--corpus", str(e2e_corpus), "--index", str(e2e_index),
+                           env={"TMPDIR": str(scratch)})
+    try:
+        assert len(list(scratch.glob("citeqa-export-*"))) == 1  # made when the page was built
+        running.process.terminate()
+        assert running.process.wait(30) == 0, running.stderr.read_text()[-2000:]
+    finally:
+        stop(running.process)
+    assert "Traceback" not in running.stderr.read_text()
+    assert list(scratch.glob("citeqa-export-*")) == []
 
 
 def test_uploads_are_off_by_default(page):
