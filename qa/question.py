@@ -33,6 +33,12 @@ _KIND_RULES: tuple[tuple[AnswerKind, re.Pattern], ...] = (
     ("place", re.compile(r"^where\b|\b(what|which) (venue|location)\b"
                          r"|\bwhere (did|was|were|is|will|does|do)\b")),
 )
+# A leading condition ("When I raise an error in a handler, how do I …?", "If the loop ends
+# early, what …?") sets the scene: the question that follows says what kind of answer it wants.
+_LEADING_CLAUSE = re.compile(
+    r"^(when|whenever|if|once|while|after|before) "
+    r"(?!(did|was|were|is|are|will|would|does|do|has|have|had|can|could|should)\b)[^,;?]+[,;] +"  # not "When did …;"
+    r"(?=(how|what|which|why|who|whom|whose|where|when|is|are|was|were|can|could|do|does|did|should|will|would|must)\b)")
 # Words that name the kind of answer rather than the topic: not looked for in sentences.
 KIND_WORDS = frozenset(
     "how many much number amount quantity percentage percent share proportion date day year "
@@ -70,7 +76,7 @@ def answer_kind(question: str) -> AnswerKind | None:
     >>> answer_kind("Why is the region important?") is None
     True
     """
-    q = question.lower().replace("’", "'")
+    q = _LEADING_CLAUSE.sub("", question.lower().replace("’", "'"))
     for kind, rule in _KIND_RULES:
         if rule.search(q):
             return kind

@@ -21,6 +21,12 @@ from qa.question import answer_kind, clean_question
         ("Who chairs the group?", None),
         ("What do the ministers say about Africa?", None),
         ("tangible measures peace security", None),
+        # A leading condition is not what is asked: the question after it is.
+        ("When I raise a new error inside a handler, how do I hide the first one?", None),
+        ("If the talks fail, when will the ministers meet again?", "date"),
+        ("When the summit ends, where do the leaders go?", "place"),
+        ("When was the partnership launched, and by whom?", "date"),
+        ("When did the ministers meet; was it in Rome?", "date"),
     ],
 )
 def test_answer_kind(question, kind):
