@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from corpus.errors import QAError
@@ -188,7 +189,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", ANALYTICS_EVENTS)
     started = time.perf_counter()
-    _stop_on_sigterm()
+    with _sigterm_as_interrupt():
+        return _serve(settings, host, port, warn, started)
+
+
+def _serve(settings: Settings, host: str, port: int, warn: Callable[[str], None], started: float) -> int:
     check_port(host, port)
     loader = threading.Thread(target=_import_gradio, daemon=True)
     loader.start()
@@ -226,14 +231,22 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
     return 0
 
 
-def _stop_on_sigterm() -> None:
-    """Make SIGTERM (``kill``, systemd, a test's ``terminate()``) stop the server like Ctrl+C.
+@contextmanager
+def _sigterm_as_interrupt():
+    """While inside, SIGTERM (``kill``, systemd, a test's ``terminate()``) stops like Ctrl+C.
 
     Python's default for SIGTERM ends the process at once, skipping ``finally`` blocks and
-    exit handlers: the page's temporary export folder was left behind at every stop.
+    exit handlers: the page's temporary export folder was left behind at every stop. The
+    previous handler is put back on the way out.
     """
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
-        signal.signal(signal.SIGTERM, interrupt)
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -76,7 +76,7 @@ def start_server(folder: Path, *args: str, feedback: Path | None = None, timeout
     port = free_port()
     feedback = feedback or folder / "feedback.jsonl"
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "TOKENIZERS_PARALLELISM": "false", "QA_FEEDBACK": str(feedback), **(env or {})}
+                   "TOKENIZERS_PARALLELISM": "false", "QA_FEEDBACK": str(feedback), **(env or {})}
     out, err = folder / "serve.out", folder / "serve.err"
     started = time.monotonic()
     with open(out, "w") as o, open(err, "w") as e:
