@@ -27,10 +27,12 @@ $(VENV)/.installed: pyproject.toml
 # server dies with a general protection fault at its first answer (seen on the CI's kind of machine).
 # It is compiled with --no-cache-dir: pip's wheel cache does not key on CMAKE_ARGS, so a wheel built
 # natively earlier on the machine (seen in CI: the AMX crash again) would be reused without it.
+# The [llm] extra's own requirement, read from pyproject.toml rather than copied here.
+LLAMA_REQUIREMENT := $(shell sed -n 's/^ *"\(llama-cpp-python[^"]*\)".*/\1/p' pyproject.toml)
 LLAMA_CMAKE_ARGS := $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON)
 $(VENV)/.installed-test: $(VENV)/.installed
 	@command -v g++ >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y g++ make; }
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python[server]>=0.3.16"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "$(LLAMA_REQUIREMENT)"
 	$(BIN)/pip install --quiet -e ".[test,llm,milvus]"
 	touch $@
 
