@@ -15,6 +15,7 @@ thresholds were calibrated on the dev questions (README, "How abstention works")
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +24,10 @@ import numpy as np
 
 from corpus.cleaning import collapse_whitespace
 from index.entries import description_start, signature
-from index.lexical import tokenize
+from index.lexical import STOPWORDS, stem, tokenize
 from index.store import LoadedIndex
 from index.types import Hit, SentenceInfo
-from qa.question import KIND_LABELS, KIND_WORDS, AnswerKind, answer_kind, kind_phrase, may_be_open
+from qa.question import KIND_LABELS, KIND_WORDS, AnswerKind, answer_kind, counted_noun, kind_phrase, may_be_open
 from qa.types import Answer, Citation
 
 ABSTAIN_TEXT = "The documents do not answer this question."
@@ -154,8 +155,49 @@ def _has_kind(sentence: ScoredSentence, kind: AnswerKind, question: str) -> bool
     return False
 
 
-def choose_sentences(question: str, scored: list[ScoredSentence], policy: AnswerPolicy) -> tuple[list[ScoredSentence], str]:
-    """The answer sentences in order, or ``([], reason)`` when the evidence is too weak."""
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+SameNoun = Callable[[str, str], bool]  # (question's word, sentence's word) -> does it name the same thing?
+
+
+def same_stem(word: str, other: str) -> bool:
+    """True when two words have one stem ("country", "countries"): the plainest :data:`SameNoun`."""
+    return stem(word) == stem(other)
+
+
+def similar_words(vector_of: Callable[[str], np.ndarray | None], threshold: float) -> SameNoun:
+    """A :data:`SameNoun` that also accepts words whose unit vectors reach ``threshold`` ("nations", "countries").
+
+    ``vector_of`` gives a word's vector, or None when it has none (then only the stems count).
+    """
+    def same(word: str, other: str) -> bool:
+        if same_stem(word, other):
+            return True
+        a, b = vector_of(word), vector_of(other)
+        return a is not None and b is not None and float(a @ b) >= threshold
+    return same
+
+
+def _counts_the_noun(sentence: ScoredSentence, counted: str, same_noun: SameNoun) -> bool:
+    """True when a number in ``sentence`` counts the question's noun: "Thirty countries" for "how many nations".
+
+    The noun is one of the (up to three) words that follow the number before a function
+    word: "five expert-level sub-working groups", not "thirty experts from many countries".
+    """
+    for label, _, end in sentence.info.entities:
+        if label in KIND_LABELS["count"]:
+            following = list(itertools.takewhile(lambda w: w not in STOPWORDS,
+                                                 (w.lower() for w in _WORD.findall(sentence.text[end:]))))[:3]
+            if any(same_noun(counted, w) for w in following):
+                return True
+    return False
+
+
+def choose_sentences(question: str, scored: list[ScoredSentence], policy: AnswerPolicy,
+                     same_noun: SameNoun = same_stem) -> tuple[list[ScoredSentence], str]:
+    """The answer sentences in order, or ``([], reason)`` when the evidence is too weak.
+
+    ``same_noun`` tells whether a sentence's word names what a "how many" question counts.
+    """
     if not scored:
         return [], "No passage was retrieved."
     # A glossary term or heading alone ("GIL" for "What is the GIL?") matches best and says nothing.
@@ -167,10 +209,25 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
         # "Where" over passages that name no place at all asks for a position, not a
         # location, and "when" over passages without a date for a condition: open questions.
         kind = None
+    def states(s: ScoredSentence) -> bool:  # what a further sentence must hold to join a typed answer
+        return _has_kind(s, kind, question)
+
     if kind is not None:
-        typed = [s for s in scored if _has_kind(s, kind, question) and s.coverage >= policy.min_typed_coverage]
+        counted = counted_noun(question) if kind == "count" else ""
+        # A number that counts the asked noun ("Thirty countries are involved" for "How many
+        # nations take part?") states what was asked in fewer of its words: half the bar.
+        counts = {s.place for s in scored if counted and _counts_the_noun(s, counted, same_noun)}
+        typed = [s for s in scored if _has_kind(s, kind, question)
+                 and s.coverage >= policy.min_typed_coverage / (2 if s.place in counts else 1)]
         if not typed:
             return [], f"No passage states {kind_phrase(question, kind)}."
+        if any(s.place in counts for s in typed):
+            # A number of the asked thing beats a number of something else on the topic
+            # ("five sub-working groups" for "How many nations are members?"), and so does a further one.
+            typed = [s for s in typed if s.place in counts]
+
+            def states(s: ScoredSentence) -> bool:
+                return s.place in counts
         first = typed[0]
     else:
         first = scored[0]
@@ -186,7 +243,7 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
             continue  # a sentence that only shares the document's name is not on topic
         if _same_text(s.text) in said:
             continue  # documentation repeats itself (json.load and json.loads): say it once
-        if kind is not None and not _has_kind(s, kind, question):
+        if kind is not None and not states(s):
             continue  # "how many ...?": a further sentence must state a count too, not just the topic
         chosen.append(s)
         covered |= s.covered

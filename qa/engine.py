@@ -27,6 +27,7 @@ from qa.answering import (
     complete_references,
     compose_answer,
     score_sentences,
+    similar_words,
 )
 from qa.expansion import expanded_vector, guess_answer
 from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, words_to_encode
@@ -235,7 +236,8 @@ class Engine:
         evidence_docs = frozenset(h.paragraph.doc for h in evidence_hits)
         evidence = Evidence.of((t for h in evidence_hits for t in (h.paragraph.text, h.paragraph.section, h.paragraph.title)),
                                self.index.words, lambda term: self.index.term_in_documents(term, evidence_docs))
-        focus = match_terms(terms, evidence, self.index.words, dict(zip(unknown, vectors[1:])), acronyms,
+        encoded_words = dict(zip(unknown, vectors[1:]))
+        focus = match_terms(terms, evidence, self.index.words, encoded_words, acronyms,
                             rival_from=self.focus_policy.name_match)
         # Focus words matched only loosely that form one noun phrase ("space debris"); parsed only when two are neighbours.
         loose = [m.term.word for m in focus if m.term.kind == "word" and m.score < self.focus_policy.phrase_match]
@@ -256,7 +258,9 @@ class Engine:
                 [t for t in tokenize(question) if t not in context], np.asarray(query_vector), evidence_hits,
                 self.index, self.policy, equivalents(acronyms, focus, self.focus_policy.word_match),
             )
-            chosen, reason = choose_sentences(question, scored, self.policy)
+            same_noun = similar_words(lambda w: encoded_words[w] if w in encoded_words else self.index.words.vector(w),
+                                      self.focus_policy.word_match)
+            chosen, reason = choose_sentences(question, scored, self.policy, same_noun)
             chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)
             chosen = complete_references(chosen, self.previous_sentence)
         answer = compose_answer(question, chosen, hits[:k], reason)

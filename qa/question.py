@@ -25,7 +25,10 @@ _KIND_RULES: tuple[tuple[AnswerKind, re.Pattern], ...] = (
     ("percent", re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow many percent\b")),
     ("money", re.compile(r"\bhow much\b.*\b(dollars?|euros?|pounds|money|funding|cost|costs|budget|usd|eur)\b"
                          r"|\b(in|how many) (dollars|euros|pounds)\b|\bhow much (money|funding)\b")),
-    ("count", re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|quantity)\b")),
+    # "How many" opens the question (or follows an opening phrase and a comma): "How can my
+    # script find out how many processors there are?" asks for a way, not a number.
+    ("count", re.compile(r"(^|[,;:] )((roughly|approximately|about|exactly|precisely|so|and|but|then) )?how (many|much)\b"
+                         r"|\bwhat (number|amount|quantity)\b")),
     ("year", re.compile(r"\b(what|which) year\b")),
     ("date", re.compile(rf"^when\b|\b(on|in|by|since|until) (what|which) {_TIME_UNIT}\b"
                         rf"|\b(what|which) {_TIME_UNIT}\b|\bwhen (did|was|were|is|will|does|do)\b")),
@@ -103,11 +106,21 @@ _KIND_NOUNS = {"money": "an amount of money", "percent": "a percentage", "count"
 _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]+)")
 
 
+def counted_noun(question: str) -> str:
+    """The noun a "how many" question counts ("" when there is none).
+
+    >>> counted_noun("How many nations take part?")
+    'nations'
+    """
+    found = _COUNTED.search(question.lower())
+    return found.group(1) if found else ""
+
+
 def kind_phrase(question: str, kind: AnswerKind) -> str:
     """What a typed question asks for, in words: "a number of containers", "a date", "a place".
 
     >>> kind_phrase("How many containers can the port handle?", "count")
     'a number of containers'
     """
-    counted = _COUNTED.search(question.lower()) if kind == "count" else None
-    return f"a number of {counted.group(1)}" if counted else _KIND_NOUNS[kind]
+    counted = counted_noun(question) if kind == "count" else ""
+    return f"a number of {counted}" if counted else _KIND_NOUNS[kind]

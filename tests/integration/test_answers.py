@@ -133,6 +133,23 @@ def test_every_sentence_of_a_how_many_answer_states_a_count(engine):
         assert re.search(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|thirty)\b", sentence, re.I), sentence
 
 
+@pytest.mark.parametrize("question", ["How many nations are members of the Global Partnership?",
+                                      "Approximately how many nations belong to the Global Partnership?"])
+def test_how_many_is_answered_by_the_number_that_counts_the_asked_noun(engine, question):
+    # The passage says "Thirty countries ... are involved": other words for "nations" and
+    # "members"; the same page's "five expert-level sub-working groups" counts something else.
+    answer = engine.ask(question)
+    assert not answer.abstained, answer.reason
+    assert answer.text.startswith("Thirty countries") and "five" not in answer.text
+
+
+def test_how_many_asked_inside_another_question_is_not_a_number_question(engine):
+    # "Where … find out how many …" asks for a place in the documents, not for a count:
+    # the answer need not hold a number.
+    answer = engine.ask("Where can I find out how many nations are members of the Global Partnership?")
+    assert "No passage states a number" not in answer.reason
+
+
 @pytest.mark.parametrize("question", ["🚢 Which vessel should the Houthis release? 🙏", "ما هي السفينة Galaxy Leader؟",
                                       "<script>alert(1)</script> [x](javascript:alert(1)) Houthis vessel"])
 def test_emoji_rtl_and_markup_questions_are_answered_as_text(engine, question):

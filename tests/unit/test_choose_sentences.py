@@ -143,3 +143,38 @@ def test_a_sentence_two_follow_ups_share_is_said_once():
     first_copy, second_copy = scored(limit, 0.89, number=2), scored(limit, 0.88, number=1)
     chosen, _ = choose_sentences("What is the limit?", [lead, first_copy, second_copy], AnswerPolicy())
     assert [s.text for s in chosen].count(limit) == 1
+
+
+def counting(text: str, coverage: float, number: tuple[int, int], paragraph_number: int = 1) -> ScoredSentence:
+    """A sentence whose only entity is a count at ``number`` (start, end), covering ``coverage`` of the question."""
+    paragraph = Paragraph(f"g.html#p{paragraph_number}", "g.html", "Partnership", "", paragraph_number, text, 0,
+                          len(text))
+    return ScoredSentence(Hit(paragraph, 1, 0.7, 0.7, 0.0), SentenceInfo(0, 0, len(text), (("CARDINAL", *number),)),
+                          0.7, coverage, 0.7, frozenset({"countri"}), frozenset({"countri"}))
+
+
+def test_a_number_counting_the_asked_noun_needs_half_the_coverage():
+    # "take part" is "are involved" in the sentence: less than half of the question is covered.
+    thirty = counting("Thirty countries are involved in the initiative.", 0.46, (0, 6))
+    assert choose_sentences("How many countries take part?", [thirty], AnswerPolicy()) == ([thirty], "")
+    # A number that counts something else still needs the whole bar.
+    experts = counting("Thirty experts from many countries are involved.", 0.46, (0, 6))
+    assert choose_sentences("How many countries take part?", [experts], AnswerPolicy()) == (
+        [], "No passage states a number of countries.")
+    # Half the bar is still a bar.
+    assert choose_sentences("How many countries take part?", [counting(thirty.text, 0.2, (0, 6))], AnswerPolicy())[0] == []
+
+
+def test_the_counted_noun_may_be_named_in_other_words():
+    thirty = counting("Thirty countries are involved in the initiative.", 0.46, (0, 6))
+    assert choose_sentences("How many nations take part?", [thirty], AnswerPolicy())[0] == []  # stems differ
+    close = {("nations", "countries")}
+    assert choose_sentences("How many nations take part?", [thirty], AnswerPolicy(),
+                            lambda a, b: a == b or (a, b) in close) == ([thirty], "")
+
+
+def test_a_number_of_the_asked_thing_leads_over_a_number_of_something_else():
+    groups = counting("The partnership meets in five expert-level sub-working groups.", 0.9, (25, 29), 2)
+    thirty = counting("Thirty countries are involved in the initiative.", 0.46, (0, 6))
+    chosen, _ = choose_sentences("How many countries take part?", [groups, thirty], AnswerPolicy())
+    assert chosen == [thirty]

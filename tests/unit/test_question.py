@@ -27,6 +27,12 @@ from qa.question import answer_kind, clean_question
         ("When the summit ends, where do the leaders go?", "place"),
         ("When was the partnership launched, and by whom?", "date"),
         ("When did the ministers meet; was it in Rome?", "date"),
+        # "How many" asked inside another question asks for a way or a name, not a number.
+        ("How can my script find out how many processors the machine has?", None),
+        ("Which function tells how many items are left?", None),
+        ("Roughly how many experts attended?", "count"),
+        ("According to the declaration, how many countries take part?", "count"),
+        ("What number of ships were seized?", "count"),
     ],
 )
 def test_answer_kind(question, kind):
