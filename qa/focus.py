@@ -38,6 +38,9 @@ SCAFFOLDING = frozenset(
     document documents text page pages thing things kind sort difference differences use
     using way ways want wants wanted believe believes consider considers""".split()
 )
+# Quantifiers the lexical stopword list lacks: "every platform" asks about platforms, and
+# "every" is no thing the documents must mention.
+QUANTIFIERS = frozenset("every several either neither various numerous".split())
 MONTHS = frozenset(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec""".split()
@@ -100,7 +103,7 @@ def focus_terms(question: str) -> list[FocusTerm]:
         raw = m.group()
         name = position > 0 and raw[0].isupper()
         for word in words(raw):
-            if (word in STOPWORDS or word in SCAFFOLDING or word in KIND_WORDS or is_context_word(word)
+            if (word in STOPWORDS or word in SCAFFOLDING or word in QUANTIFIERS or word in KIND_WORDS or is_context_word(word)
                     or len(word) < 2 or word in seen):
                 continue
             if "-" in word or "'" in word or ("-" in raw and word in _PREFIXES):

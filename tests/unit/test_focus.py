@@ -33,6 +33,13 @@ def test_the_focus_is_the_topic_not_the_question_frame():
     assert kinds("Is there anything about tariffs?") == [("tariffs", "word")]
 
 
+def test_quantifiers_are_not_focus_words():
+    # "every platform" asks about platforms: a document need not say "every" to answer it.
+    assert kinds("Which function compares names the same way on every platform?") == [
+        ("function", "word"), ("compares", "word"), ("names", "word"), ("platform", "word")]
+    assert kinds("Do several or various modules do this?") == [("modules", "word")]
+
+
 def test_identifiers_are_kept_whole():
     found = kinds("Can itertools.pairwise() or snake_case_name replace HttpClient in SQLAlchemy?")
     assert ("itertools.pairwise()", "identifier") in found
