@@ -51,10 +51,15 @@ def read_html(data: bytes, name: str) -> CleanPage:
     ('T', ['Rain fell all day.'])
     """
     import trafilatura  # 0.4 s to import: only when a corpus holds HTML
+    from trafilatura.utils import load_html
 
     try:
-        extracted = trafilatura.bare_extraction(
-            data,
+        tree = load_html(data)
+        if tree is not None:
+            _drop_heading_anchors(tree)  # before trafilatura reads it: both undo its page-chrome rules
+            _unwrap_code_links(tree)
+        extracted = tree is not None and trafilatura.bare_extraction(
+            tree,
             with_metadata=True,
             favor_recall=True,
             include_tables=True,
@@ -64,7 +69,7 @@ def read_html(data: bytes, name: str) -> CleanPage:
         )
     except Exception as e:  # a third-party parser on arbitrary bytes: report, never crash
         raise CorpusError(f"{name}: cannot be parsed as HTML ({e})") from e
-    if extracted is None or isinstance(extracted, dict) or extracted.body is None:
+    if not extracted or isinstance(extracted, dict) or extracted.body is None:
         raise CorpusError(f"{name}: no main text found in the HTML")
     texts = merge_fragments(_texts(extracted.body))
     first_h1 = next((text for kind, text in texts if kind == "h1"), "")
@@ -73,6 +78,49 @@ def read_html(data: bytes, name: str) -> CleanPage:
     metadata = {key: value for key in _KEPT_METADATA if (value := getattr(extracted, key, None))}
     metadata["span_basis"] = SPAN_BASIS
     return CleanPage(title=title, blocks=tuple(blocks), metadata=metadata)
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_LINK_HOLDERS = frozenset({"p", "li", "td", "th", "dt", "nav"})  # the nearest one says what a link is part of
+
+
+def _drop_heading_anchors(tree) -> None:
+    """Remove the ids that only name a section after its heading, before trafilatura reads the page.
+
+    trafilatura discards any section whose id holds a word it knows from page chrome
+    ("share", "nav", "menu", "related", "author", "tags", ...). Documentation generators
+    give each section the slug of its heading as id, so the Python FAQ's "How do I share
+    global variables across modules?" (id "how-do-i-share-global-variables-across-modules")
+    vanished, answer and all. An id that spells the section's own first heading (numbering
+    aside: "2.1.3. Comments" / "comments") is an anchor, never a marker of chrome.
+    """
+    for element in tree.iter("section", "div", "article"):
+        ident = _letters(element.get("id") or "")
+        first = next((child for child in element if child.tag in _HEADINGS), None)  # after any label <span id>
+        if ident and first is not None and _letters(first.text_content()).endswith(ident):
+            del element.attrib["id"]
+
+
+def _unwrap_code_links(tree) -> None:
+    """Turn a link around a code name inside running text into the code name alone.
+
+    Reference documentation links every name it mentions to its entry ("Returns ``True``
+    if year is a leap year, otherwise ``False``"); trafilatura reads a short paragraph
+    that is mostly link text as navigation and drops it (``calendar.isleap`` vanished).
+    Only links in a paragraph: a list of such links (a table of contents) stays links.
+    """
+    for link in list(tree.iter("a")):
+        children = [child for child in link if isinstance(child.tag, str)]
+        only_code = (len(children) == 1 and children[0].tag == "code" and not (link.text or "").strip()
+                     and not (children[0].tail or "").strip())
+        holder = next((e for e in link.iterancestors() if e.tag in _LINK_HOLDERS), None) if only_code else None
+        if holder is not None and holder.tag == "p":
+            link.drop_tag()
+
+
+def _letters(text: str) -> str:
+    """Lower-case letters and digits of ``text`` only: how a heading and its slug are compared."""
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
 
 
 def _texts(element) -> list[tuple[str, str]]:

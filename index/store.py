@@ -75,7 +75,7 @@ def build_key(model: str, annotator: str) -> str:
     """Hash of every setting that changes what is built (model, annotator, format)."""
     key = json.dumps([FORMAT_VERSION, package_version(), model, annotator, LEXICAL, "heading-path-v1", "pooled-sentences-v1",
                       "word-vectors-v1", "html-lead-ins-v1", "entry-descriptions-v1", "header-facts-v1",
-                      "class-members-v1"])
+                      "class-members-v1", "section-anchors-v1"])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
