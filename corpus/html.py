@@ -58,6 +58,7 @@ def read_html(data: bytes, name: str) -> CleanPage:
         if tree is not None:
             _drop_heading_anchors(tree)  # before trafilatura reads it: both undo its page-chrome rules
             _unwrap_code_links(tree)
+            _keep_notes(tree)
         extracted = tree is not None and trafilatura.bare_extraction(
             tree,
             with_metadata=True,
@@ -81,6 +82,7 @@ def read_html(data: bytes, name: str) -> CleanPage:
 
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_NOTE_ROLES = frozenset({"note", "doc-footnote", "doc-endnote"})
 _LINK_HOLDERS = frozenset({"p", "li", "td", "th", "dt", "nav"})  # the nearest one says what a link is part of
 
 
@@ -116,6 +118,21 @@ def _unwrap_code_links(tree) -> None:
         holder = next((e for e in link.iterancestors() if e.tag in _LINK_HOLDERS), None) if only_code else None
         if holder is not None and holder.tag == "p":
             link.drop_tag()
+
+
+def _keep_notes(tree) -> None:
+    """Read footnotes and notes marked up as ``<aside>`` as the content they are.
+
+    trafilatura drops every ``<aside>`` (a blog's sidebar); docutils puts footnotes and
+    topic boxes in one (``<aside class="footnote" role="note">``: the Python reference's
+    "In pattern matching, a sequence is defined as one of the following: …"). One marked
+    as a note (ARIA ``note``, ``doc-footnote``, ``doc-endnote``), a footnote (or their list)
+    or a topic box is kept.
+    """
+    for aside in tree.iter("aside"):
+        role, classes = aside.get("role") or "", (aside.get("class") or "").split()
+        if role in _NOTE_ROLES or "topic" in classes or any(c.startswith("footnote") for c in classes):
+            aside.tag = "div"
 
 
 def _letters(text: str) -> str:

@@ -21,7 +21,13 @@ otherwise <a class="reference internal" href="c.html#False"><code>False</code></
 <li><a href="a.html#a.one"><code>one()</code></a></li><li><a href="a.html#a.two"><code>two()</code></a></li>
 <li><a href="a.html#a.three"><code>three()</code></a></li><li><a href="a.html#a.four"><code>four()</code></a></li>
 </ul></div>
-</section></div></body></html>""".encode()
+<p class="rubric">Footnotes</p>
+<aside class="footnote-list brackets"><aside class="footnote brackets" id="id5" role="note">
+<span class="label">[<a role="doc-backlink" href="#id3">1</a>]</span>
+<p>Spring tides come two days after a new or full moon in this harbour.</p></aside></aside>
+</section></div>
+<aside class="sidebar-ads"><p>Buy our premium tide clock today and save twenty percent on every order.</p></aside>
+</body></html>""".encode()
 
 
 def texts() -> list[str]:
@@ -45,3 +51,9 @@ def test_a_short_entry_whose_words_link_to_other_entries_is_kept():
 
 def test_a_list_of_links_to_other_entries_is_not_made_into_passages():
     assert not any(t.strip() in {"one()", "two()", "three()", "four()"} for t in texts())
+
+
+def test_a_footnote_is_kept_and_a_sidebar_is_not():
+    found = " ".join(texts())
+    assert "Spring tides come two days after a new or full moon" in found
+    assert "premium tide clock" not in found
