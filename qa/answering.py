@@ -209,9 +209,7 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
         # "Where" over passages that name no place at all asks for a position, not a
         # location, and "when" over passages without a date for a condition: open questions.
         kind = None
-    def states(s: ScoredSentence) -> bool:  # what a further sentence must hold to join a typed answer
-        return _has_kind(s, kind, question)
-
+    counting: set[tuple[str, int]] = set()  # sentences whose number counts the asked noun, when one leads
     if kind is not None:
         counted = counted_noun(question) if kind == "count" else ""
         # A number that counts the asked noun ("Thirty countries are involved" for "How many
@@ -224,10 +222,8 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
         if any(s.place in counts for s in typed):
             # A number of the asked thing beats a number of something else on the topic
             # ("five sub-working groups" for "How many nations are members?"), and so does a further one.
+            counting = counts
             typed = [s for s in typed if s.place in counts]
-
-            def states(s: ScoredSentence) -> bool:
-                return s.place in counts
         first = typed[0]
     else:
         first = scored[0]
@@ -243,7 +239,7 @@ def choose_sentences(question: str, scored: list[ScoredSentence], policy: Answer
             continue  # a sentence that only shares the document's name is not on topic
         if _same_text(s.text) in said:
             continue  # documentation repeats itself (json.load and json.loads): say it once
-        if kind is not None and not states(s):
+        if kind is not None and not (s.place in counting if counting else _has_kind(s, kind, question)):
             continue  # "how many ...?": a further sentence must state a count too, not just the topic
         chosen.append(s)
         covered |= s.covered
