@@ -140,7 +140,8 @@ def test_how_many_is_answered_by_the_number_that_counts_the_asked_noun(engine, q
     # "members"; the same page's "five expert-level sub-working groups" counts something else.
     answer = engine.ask(question)
     assert not answer.abstained, answer.reason
-    assert answer.text.startswith("Thirty countries") and "five" not in answer.text
+    assert answer.text.startswith("Thirty countries")
+    assert "five" not in answer.text
 
 
 def test_how_many_asked_inside_another_question_is_not_a_number_question(engine):
