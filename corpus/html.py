@@ -55,12 +55,8 @@ def read_html(data: bytes, name: str) -> CleanPage:
 
     try:
         tree = load_html(data)
-        if tree is not None:
-            _drop_heading_anchors(tree)  # before trafilatura reads it: both undo its page-chrome rules
-            _unwrap_code_links(tree)
-            _keep_notes(tree)
-        extracted = tree is not None and trafilatura.bare_extraction(
-            tree,
+        extracted = None if tree is None else trafilatura.bare_extraction(
+            _undo_chrome_rules(tree),
             with_metadata=True,
             favor_recall=True,
             include_tables=True,
@@ -70,7 +66,7 @@ def read_html(data: bytes, name: str) -> CleanPage:
         )
     except Exception as e:  # a third-party parser on arbitrary bytes: report, never crash
         raise CorpusError(f"{name}: cannot be parsed as HTML ({e})") from e
-    if not extracted or isinstance(extracted, dict) or extracted.body is None:
+    if extracted is None or isinstance(extracted, dict) or extracted.body is None:
         raise CorpusError(f"{name}: no main text found in the HTML")
     texts = merge_fragments(_texts(extracted.body))
     first_h1 = next((text for kind, text in texts if kind == "h1"), "")
@@ -84,6 +80,14 @@ def read_html(data: bytes, name: str) -> CleanPage:
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOTE_ROLES = frozenset({"note", "doc-footnote", "doc-endnote"})
 _LINK_HOLDERS = frozenset({"p", "li", "td", "th", "dt", "nav"})  # the nearest one says what a link is part of
+
+
+def _undo_chrome_rules(tree):
+    """``tree`` with the documentation trafilatura's page-chrome rules would misread marked up as content."""
+    _drop_heading_anchors(tree)
+    _unwrap_code_links(tree)
+    _keep_notes(tree)
+    return tree
 
 
 def _drop_heading_anchors(tree) -> None:

@@ -30,7 +30,7 @@ from qa.answering import (
     similar_words,
 )
 from qa.expansion import expanded_vector, guess_answer
-from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, words_to_encode
+from qa.focus import Evidence, context_terms, equivalents, focus_terms, match_terms, word_vector, words_to_encode
 from qa.generated import generate_answer
 from qa.indexing import update_index
 from qa.llm import GenerationError, LLMClient
@@ -258,8 +258,7 @@ class Engine:
                 [t for t in tokenize(question) if t not in context], np.asarray(query_vector), evidence_hits,
                 self.index, self.policy, equivalents(acronyms, focus, self.focus_policy.word_match),
             )
-            same_noun = similar_words(lambda w: encoded_words[w] if w in encoded_words else self.index.words.vector(w),
-                                      self.focus_policy.word_match)
+            same_noun = similar_words(lambda w: word_vector(w, self.index.words, encoded_words), self.focus_policy.word_match)
             chosen, reason = choose_sentences(question, scored, self.policy, same_noun)
             chosen = complete_lead_ins(chosen, self.next_sentence, self.policy.max_sentences)
             chosen = complete_references(chosen, self.previous_sentence)

@@ -217,9 +217,7 @@ def match_terms(
         if spelled is not None:
             out.append(TermMatch(term, 1.0, spelled))
             continue
-        vector = vectors.vector(term.word)
-        if vector is None:
-            vector = question_vectors.get(term.word)
+        vector = word_vector(term.word, vectors, question_vectors)
         if vector is None or matrix is None:
             out.append(TermMatch(term, 0.0, ""))
             continue
@@ -230,6 +228,12 @@ def match_terms(
         rival = closest_rival(vectors, vector, (term.word, match)) if term.kind == "name" and score >= rival_from else 0.0
         out.append(TermMatch(term, score, match, rival))
     return out
+
+
+def word_vector(word: str, vectors: WordVectors, question_vectors: dict[str, np.ndarray]) -> np.ndarray | None:
+    """``word``'s vector: the vocabulary's, else the one encoded with the question (None when neither has it)."""
+    vector = vectors.vector(word)
+    return question_vectors.get(word) if vector is None else vector
 
 
 def closest_rival(vectors: WordVectors, vector: np.ndarray, words_of_match: Sequence[str], look: int = 32) -> float:
